@@ -1,0 +1,55 @@
+"""Học liệu: a learning management system for a district's lower-secondary schools."""
+
+import os
+
+from flask import Flask
+
+
+def create_app(test_config=None):
+    """Build the application: config, extensions, blueprints and CLI. Nothing else.
+
+    The factory never creates tables, runs migrations or touches the network; `flask lms init`
+    does that, so importing the app is always cheap and side-effect free.
+    """
+    instance_path = os.environ.get("LMS_INSTANCE_PATH")
+    if test_config and test_config.get("INSTANCE_PATH"):
+        instance_path = test_config["INSTANCE_PATH"]
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.path.abspath(instance_path) if instance_path else None,
+    )
+
+    from . import config
+
+    config.load(app, test_config)
+
+    from .core.http import LmsRequest
+
+    app.request_class = LmsRequest
+
+    from . import extensions
+
+    extensions.init_app(app)
+
+    from .core import errors, security
+    from .home import navigation
+
+    errors.init_app(app)
+    security.init_app(app)
+    navigation.init_app(app)
+
+    from .accounts.views import bp as accounts_bp
+    from .api import bp as api_bp
+    from .home.views import bp as home_bp
+    from .schools.views import bp as schools_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(schools_bp)
+    app.register_blueprint(api_bp)
+
+    from .cli import lms_cli
+
+    app.cli.add_command(lms_cli)
+    return app

@@ -1,0 +1,127 @@
+import enum
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..core.timeutil import as_utc, utcnow
+from ..extensions import db
+
+__all__ = ["Role", "User", "ApiToken", "LoginFailure"]
+
+
+class Role(enum.StrEnum):
+    STUDENT = "student"
+    TEACHER = "teacher"
+    SCHOOL_ADMIN = "school_admin"
+    REVIEWER = "reviewer"
+    DISTRICT_ADMIN = "district_admin"
+    PARENT = "parent"
+
+
+ROLE_LABELS = {
+    Role.STUDENT: "Học sinh",
+    Role.TEACHER: "Giáo viên",
+    Role.SCHOOL_ADMIN: "Quản trị trường",
+    Role.REVIEWER: "Thành viên tổ thẩm định",
+    Role.DISTRICT_ADMIN: "Quản trị Phòng GD&ĐT",
+    Role.PARENT: "Phụ huynh",
+}
+
+SCHOOL_ROLES = {Role.STUDENT, Role.TEACHER, Role.SCHOOL_ADMIN}
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('student','teacher','school_admin','reviewer','district_admin','parent')",
+            name="role_known",
+        ),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    username = db.Column(db.String(80), nullable=False, unique=True)
+    full_name = db.Column(db.String(200), nullable=False)
+    password_hash = db.Column(db.String(255), nullable=False)
+    role = db.Column(db.String(20), nullable=False, index=True)
+    school_id = db.Column(db.Integer, db.ForeignKey("school.id"), nullable=True, index=True)
+    # The ministry's 10-digit student identifier (mã định danh); no citizen ID is stored.
+    student_code = db.Column(db.String(10), nullable=True, unique=True)
+    birth_date = db.Column(db.Date, nullable=True)
+    gender = db.Column(db.String(10), nullable=True)
+    locale = db.Column(db.String(5), nullable=True)
+    active = db.Column(db.Boolean, nullable=False, default=True)
+    must_change_password = db.Column(db.Boolean, nullable=False, default=False)
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    school = db.relationship("School", back_populates="users")
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def role_enum(self):
+        return Role(self.role)
+
+    @property
+    def role_label(self):
+        return ROLE_LABELS[Role(self.role)]
+
+    def set_password(self, password):
+        from flask import current_app
+
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password):
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self):
+        return f"<User {self.username} {self.role}>"
+
+
+class ApiToken(db.Model):
+    """A bearer token for /api/v1. Only its SHA-256 is stored; the token is shown once."""
+
+    __tablename__ = "api_token"
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), nullable=False,
+                        index=True)
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = db.Column(db.DateTime(timezone=True), nullable=False)
+    revoked_at = db.Column(db.DateTime(timezone=True), nullable=True)
+
+    user = db.relationship("User")
+
+    @staticmethod
+    def hash(token):
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user, days):
+        token = secrets.token_urlsafe(32)
+        row = cls(user=user, token_hash=cls.hash(token), expires_at=utcnow() + timedelta(days=days))
+        db.session.add(row)
+        return token, row
+
+    @property
+    def is_valid(self):
+        return self.revoked_at is None and as_utc(self.expires_at) > utcnow()
+
+
+class LoginFailure(db.Model):
+    """One failed sign-in; recent failures for a username throttle further attempts."""
+
+    __tablename__ = "login_failure"
+
+    id = db.Column(db.Integer, primary_key=True)
+    username = db.Column(db.String(80), nullable=False, index=True)
+    remote_addr = db.Column(db.String(64), nullable=True)
+    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow, index=True)

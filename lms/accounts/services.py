@@ -1,0 +1,133 @@
+"""Accounts: sign-in with throttling, passwords, API tokens. Services flush; callers commit."""
+
+import re
+from datetime import timedelta
+
+from flask import current_app
+
+from ..core.errors import DomainError, ValidationError
+from ..core.text import clean_line, nfc
+from ..core.timeutil import utcnow
+from ..extensions import db
+from .models import ApiToken, LoginFailure, Role, User
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+
+
+class TooManyAttempts(DomainError):
+    status = 429
+
+    def __init__(self, minutes):
+        super().__init__(
+            "too_many_attempts",
+            f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.",
+            {"retry_after_minutes": minutes},
+        )
+
+
+class InvalidCredentials(DomainError):
+    status = 401
+
+    def __init__(self):
+        # The same answer for an unknown user and a wrong password (API.md).
+        super().__init__("invalid_credentials", "Tên đăng nhập hoặc mật khẩu không đúng.")
+
+
+def _throttle_window():
+    return timedelta(seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"])
+
+
+def _recent_failures(username):
+    since = utcnow() - _throttle_window()
+    return db.session.scalar(
+        db.select(db.func.count(LoginFailure.id)).where(
+            LoginFailure.username == username, LoginFailure.at >= since
+        )
+    )
+
+
+def authenticate(username, password, remote_addr=None):
+    """Return the user for a correct username and password.
+
+    After LOGIN_MAX_FAILURES failures for one username within the lockout window, every attempt
+    (right or wrong) is refused until the window passes: throttling by username protects the
+    account whichever machine the guesses come from. Failures are recorded even when the caller
+    rolls back (they are committed here, on their own).
+    """
+    username = nfc(username or "").strip().lower()
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    if _recent_failures(username) >= limit:
+        raise TooManyAttempts(max(1, current_app.config["LOGIN_LOCKOUT_SECONDS"] // 60))
+    user = db.session.scalar(db.select(User).where(User.username == username))
+    if user is None or not user.active or not user.check_password(password or ""):
+        db.session.add(LoginFailure(username=username, remote_addr=remote_addr))
+        db.session.commit()
+        raise InvalidCredentials()
+    db.session.execute(db.delete(LoginFailure).where(LoginFailure.username == username))
+    return user
+
+
+def check_password_policy(password):
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password or "") < minimum:
+        raise ValidationError(
+            f"Mật khẩu phải có ít nhất {minimum} ký tự.",
+            {"password": f"Ít nhất {minimum} ký tự."},
+            code="weak_password",
+        )
+
+
+def change_password(user, current_password, new_password):
+    if not user.check_password(current_password or ""):
+        raise ValidationError("Mật khẩu hiện tại không đúng.", {"current_password": "Không đúng."})
+    check_password_policy(new_password)
+    user.set_password(new_password)
+    user.must_change_password = False
+    db.session.flush()
+
+
+def create_user(username, full_name, role, password, school=None, student_code=None, **extra):
+    username = nfc(username or "").strip().lower()
+    if not USERNAME_RE.match(username):
+        raise ValidationError(
+            "Tên đăng nhập chỉ gồm chữ thường không dấu, số, dấu chấm, gạch ngang, gạch dưới.",
+            {"username": username},
+        )
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValidationError("Vai trò không hợp lệ.", {"role": role}) from None
+    if role in (Role.STUDENT, Role.TEACHER, Role.SCHOOL_ADMIN) and school is None:
+        raise ValidationError("Vai trò này cần thuộc một trường.", {"school": "Bắt buộc."})
+    if db.session.scalar(db.select(User.id).where(User.username == username)):
+        raise ValidationError(f"Tên đăng nhập {username} đã tồn tại.", {"username": "Đã tồn tại."},
+                              code="duplicate_username")
+    check_password_policy(password)
+    user = User(username=username, full_name=clean_line(full_name), role=role.value, school=school,
+                student_code=student_code or None, **extra)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def issue_token(user):
+    token, _row = ApiToken.issue(user, current_app.config["API_TOKEN_DAYS"])
+    db.session.flush()
+    return token
+
+
+def user_for_token(token):
+    if not token:
+        return None
+    row = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token)))
+    if row is None or not row.is_valid or not row.user.active:
+        return None
+    return row.user
+
+
+def revoke_token(token):
+    row = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token)))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+        db.session.flush()

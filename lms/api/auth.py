@@ -1,0 +1,55 @@
+"""Bearer-token authentication for /api/v1 and the `api_route` decorator that documents routes."""
+
+from functools import wraps
+
+from flask import g, request
+
+from ..accounts import services as account_services
+from ..core.errors import json_error
+from . import bp
+
+PUBLIC_ENDPOINTS = set()
+
+
+def bearer_token():
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+@bp.before_request
+def authenticate_request():
+    g.api_user = account_services.user_for_token(bearer_token())
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if g.api_user is None:
+        return json_error(401, "unauthenticated",
+                          "Cần đăng nhập: gửi header Authorization: Bearer <token>.")
+    return None
+
+
+def api_route(rule, methods=("GET",), summary="", public=False, body=None, responses=None, tag=None):
+    """Register an /api/v1 route and keep what OpenAPI needs beside the view function."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            return view(*args, **kwargs)
+
+        wrapped.openapi = {
+            "summary": summary or (view.__doc__ or "").strip().split("\n")[0],
+            "description": (view.__doc__ or "").strip(),
+            "public": public,
+            "body": body,
+            "responses": responses or {},
+            "tag": tag,
+        }
+        endpoint = view.__name__
+        bp.add_url_rule(rule, endpoint=endpoint, view_func=wrapped, methods=list(methods))
+        if public:
+            PUBLIC_ENDPOINTS.add(f"{bp.name}.{endpoint}")
+        return wrapped
+
+    return decorator

@@ -1,0 +1,51 @@
+"""/api/v1 endpoints of the foundation: tokens, me, subjects."""
+
+from flask import g, request
+
+from ..accounts import services as account_services
+from ..core.errors import DomainError, ValidationError
+from ..extensions import db
+from ..schools import queries as school_queries
+from .auth import api_route, bearer_token
+from .serializers import subject_json, user_json
+
+
+@api_route("/auth/token", methods=["POST"], public=True, tag="auth",
+           body={"username": "string", "password": "string"},
+           responses={200: "{token}", 401: "invalid_credentials", 429: "too_many_attempts"})
+def issue_token():
+    """Exchange a username and password for a bearer token."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not data.get("username") or not data.get("password"):
+        raise ValidationError("Cần gửi JSON {username, password}.",
+                              {k: "Bắt buộc." for k in ("username", "password")
+                               if not isinstance(data, dict) or not data.get(k)})
+    try:
+        user = account_services.authenticate(str(data["username"]), str(data["password"]),
+                                             request.remote_addr)
+    except DomainError:
+        db.session.rollback()
+        raise
+    token = account_services.issue_token(user)
+    db.session.commit()
+    return {"token": token}
+
+
+@api_route("/auth/token", methods=["DELETE"], tag="auth", responses={204: "revoked"})
+def revoke_token():
+    """Revoke the bearer token used for this call."""
+    account_services.revoke_token(bearer_token())
+    db.session.commit()
+    return "", 204
+
+
+@api_route("/me", tag="auth", responses={200: "{id, username, full_name, role, school_id, class_ids}"})
+def me():
+    """The signed-in user."""
+    return user_json(g.api_user)
+
+
+@api_route("/subjects", tag="catalogue", responses={200: "[{code, name_vi, name_en, grades}]"})
+def subjects():
+    """The subjects of the 2018 curriculum for grades 6–8."""
+    return [subject_json(s) for s in school_queries.subjects()]

@@ -1,0 +1,113 @@
+"""`flask --app wsgi lms ...`: init, seed-demo, create-user, import-users."""
+
+import os
+import secrets
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+
+from .core.errors import DomainError
+from .extensions import db
+
+lms_cli = AppGroup("lms", help="Học liệu administration.")
+
+
+def _fail(error):
+    db.session.rollback()
+    details = "".join(f"\n  - {k}: {v}" for k, v in (error.details or {}).items())
+    raise click.ClickException(f"{error.message}{details}")
+
+
+def ensure_instance_secret(app):
+    """Write a random SECRET_KEY to instance/config.py once, so a production start is safe."""
+    path = os.path.join(app.instance_path, "config.py")
+    if os.path.exists(path):
+        return False
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("# Written by `flask lms init`. Keep it secret; it signs sessions.\n")
+        handle.write(f"SECRET_KEY = {secrets.token_urlsafe(48)!r}\n")
+    os.chmod(path, 0o600)
+    return True
+
+
+@lms_cli.command("init")
+def init_command():
+    """Migrate the database to head and load the reference data (idempotent)."""
+    from .schools import services
+
+    if ensure_instance_secret(current_app):
+        click.echo("Wrote a new SECRET_KEY to instance/config.py")
+    upgrade()
+    result = services.init_reference_data()
+    db.session.commit()
+    click.echo(f"Database at head; reference data loaded ({result['created']} new topics).")
+
+
+@lms_cli.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only seed when there are no users yet.")
+def seed_demo_command(if_empty):
+    """Create the demo district (idempotent)."""
+    from .schools import demo
+
+    if if_empty and not demo.is_empty():
+        click.echo("Database already has users; demo not seeded.")
+        return
+    demo.seed_demo()
+    db.session.commit()
+    click.echo(f"Demo district ready. Password for every account: {demo.DEMO_PASSWORD}")
+    for name in demo.DEMO_USERNAMES:
+        click.echo(f"  {name}")
+
+
+@lms_cli.command("create-user")
+@click.option("--role", required=True,
+              type=click.Choice(["student", "teacher", "school_admin", "reviewer", "district_admin",
+                                 "parent"]))
+@click.option("--school", "school_code", help="School code, for school roles.")
+@click.option("--full-name", default=None)
+@click.password_option()
+@click.argument("username")
+def create_user_command(role, school_code, full_name, password, username):
+    """Create a user."""
+    from .accounts import services
+    from .schools import queries
+
+    school = None
+    if school_code:
+        school = queries.school_by_code(school_code)
+        if school is None:
+            raise click.ClickException(f"Không có trường mã {school_code}.")
+    try:
+        user = services.create_user(username, full_name or username, role, password, school=school)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Created {user.username} ({user.role}).")
+
+
+@lms_cli.command("import-users")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--school", "school_code", required=True)
+@click.option("--passwords-out", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the sheet of first passwords (default: beside the input).")
+def import_users_command(path, school_code, passwords_out):
+    """Import students from the city's student list export (XLSX or CSV), all rows or none."""
+    from .schools import importing, queries
+
+    school = queries.school_by_code(school_code)
+    if school is None:
+        raise click.ClickException(f"Không có trường mã {school_code}.")
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        result = importing.import_students(school, data, os.path.basename(path))
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    out = passwords_out or os.path.splitext(path)[0] + "-mat-khau.xlsx"
+    with open(out, "wb") as handle:
+        handle.write(importing.passwords_sheet(result))
+    click.echo(f"Imported {len(result.created)} students ({len(result.updated)} updated). "
+               f"First passwords: {out}")

@@ -1,0 +1,86 @@
+"""Configuration: defaults, then instance/config.py, then LMS_* environment variables.
+
+`DATABASE_URL` selects the database; without it a SQLite file in the instance folder is used.
+In tests the mapping given to `create_app` replaces the instance file and the environment.
+"""
+
+import os
+import sys
+
+DEV_SECRET_KEY = "dev-not-secret-change-me"
+
+
+class Defaults:
+    SECRET_KEY = DEV_SECRET_KEY
+    TESTING = False
+    OFFICE_NAME = "Phòng GD&ĐT huyện Nhà Bè"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a teacher leaves a form open all lesson long
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+    PASSWORD_MIN_LENGTH = 8
+    PASSWORD_HASH_METHOD = "scrypt"
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT_SECONDS = 15 * 60
+    API_TOKEN_DAYS = 90
+    MAX_CONTENT_LENGTH = None  # per-kind limits are enforced while streaming
+    UPLOAD_LIMITS_MB = {"video": 500, "default": 100}
+    IMPORT_MAX_MB = 10
+    HUEY_IMMEDIATE = False
+    SEARCH_ENABLED = True
+
+
+def load(app, test_config=None):
+    app.config.from_object(Defaults)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("LMS")
+        if os.environ.get("DATABASE_URL"):
+            app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    else:
+        app.config.from_mapping(test_config)
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI") or (
+        "sqlite:///" + os.path.join(app.instance_path, "lms.sqlite3")
+    )
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(uri)
+    app.config.setdefault("FILES_DIR", os.path.join(app.instance_path, "files"))
+    app.config.setdefault("SEARCH_INDEX_DIR", os.path.join(app.instance_path, "search-index"))
+    app.config.setdefault("HUEY_DB", os.path.join(app.instance_path, "huey.sqlite3"))
+    if is_production_start(app):
+        check_production(app.config)
+
+
+def normalise_database_url(uri):
+    """Accept the common `postgres://` and `postgresql://` spellings; use the psycopg 3 driver."""
+    if uri.startswith("postgres://"):
+        uri = "postgresql://" + uri[len("postgres://"):]
+    if uri.startswith("postgresql://"):
+        uri = "postgresql+psycopg://" + uri[len("postgresql://"):]
+    return uri
+
+
+def is_production_start(app):
+    """A start under gunicorn (or with LMS_PRODUCTION=1) that is neither debug nor testing."""
+    if app.config.get("TESTING") or app.debug:
+        return False
+    under_gunicorn = "gunicorn" in os.path.basename(sys.argv[0] or "")
+    return under_gunicorn or os.environ.get("LMS_PRODUCTION") == "1"
+
+
+class InsecureConfigError(RuntimeError):
+    pass
+
+
+def check_production(config):
+    if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise InsecureConfigError(
+            "Refusing to start in production with the development SECRET_KEY. "
+            "Run `flask --app wsgi lms init` (it writes a random key to instance/config.py) "
+            "or set LMS_SECRET_KEY."
+        )

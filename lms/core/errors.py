@@ -1,0 +1,101 @@
+"""Errors users can act on: a DomainError from a service becomes a flash on a page and the
+JSON error shape of API.md in /api/v1. Bad input never becomes a 500."""
+
+from flask import flash, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import db
+
+
+class DomainError(Exception):
+    status = 422
+
+    def __init__(self, code, message, details=None, status=None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or {}
+        if status is not None:
+            self.status = status
+
+
+class NotFound(DomainError):
+    status = 404
+
+    def __init__(self, message="Không tìm thấy.", details=None):
+        super().__init__("not_found", message, details)
+
+
+class Forbidden(DomainError):
+    status = 403
+
+    def __init__(self, message="Bạn không có quyền thực hiện thao tác này.", details=None):
+        super().__init__("forbidden", message, details)
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class ValidationError(DomainError):
+    status = 422
+
+    def __init__(self, message, details=None, code="invalid_fields"):
+        super().__init__(code, message, details)
+
+
+HTTP_CODES = {
+    400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+    415: "unsupported_media_type", 422: "invalid_fields", 429: "too_many_requests",
+    500: "server_error",
+}
+
+
+def wants_json():
+    return request.path.startswith("/api/")
+
+
+def json_error(status, code, message, details=None):
+    response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
+    response.status_code = status
+    return response
+
+
+def flash_error(error):
+    flash(error.message, "danger")
+
+
+def init_app(app):
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error):
+        db.session.rollback()
+        if wants_json():
+            return json_error(error.status, error.code, error.message, error.details)
+        return render_template("errors/error.html", status=error.status, message=error.message,
+                               details=error.details), error.status
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error):
+        from flask_wtf.csrf import CSRFError
+
+        code = HTTP_CODES.get(error.code, "http_error")
+        message = error.description
+        if isinstance(error, CSRFError):
+            code = "csrf_failed"
+            message = "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (CSRF). Hãy tải lại trang và thử lại."
+        if wants_json():
+            return json_error(error.code, code, message)
+        return render_template("errors/error.html", status=error.code, message=message,
+                               details={}), error.code
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error):  # pragma: no cover - a bug by definition
+        app.logger.exception("Unhandled error")
+        db.session.rollback()
+        if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise error
+        if wants_json():
+            return json_error(500, "server_error", "Lỗi máy chủ. Sự cố đã được ghi lại.")
+        return render_template("errors/error.html", status=500,
+                               message="Lỗi máy chủ. Sự cố đã được ghi lại.", details={}), 500

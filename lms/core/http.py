@@ -1,0 +1,26 @@
+"""The request class: every query string, form field and JSON body arrives NFC-normalised."""
+
+from flask import Request
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.utils import cached_property
+
+from .text import nfc, nfc_deep
+
+
+def _nfc_multidict(md):
+    return ImmutableMultiDict([(nfc(k), nfc(v)) for k, v in md.items(multi=True)])
+
+
+class LmsRequest(Request):
+    @cached_property
+    def args(self):
+        return _nfc_multidict(super().args)
+
+    def _load_form_data(self):
+        super()._load_form_data()
+        form = self.__dict__.get("form")
+        if form is not None:
+            self.__dict__["form"] = _nfc_multidict(form)
+
+    def get_json(self, *args, **kwargs):
+        return nfc_deep(super().get_json(*args, **kwargs))

@@ -1,0 +1,31 @@
+"""The signed-in home page and the language switch: the top of the dependency chain, so it may
+read every feature."""
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from . import queries
+
+bp = Blueprint("home", __name__, template_folder="templates")
+
+
+@bp.route("/")
+@login_required
+def dashboard():
+    return render_template("home/dashboard.html", summary=queries.summary_for(current_user))
+
+
+@bp.route("/lang", methods=["POST"])
+def set_language():
+    lang = request.form.get("lang", "vi")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    target = request.form.get("next") or url_for("home.dashboard")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("home.dashboard")
+    return redirect(target)
+
+
+@bp.route("/healthz")
+def healthz():
+    return {"status": "ok"}

@@ -1,0 +1,4 @@
+"""Every feature's models, imported so that the metadata (and Alembic) sees all tables."""
+
+from .accounts.models import *  # noqa: F401,F403
+from .schools.models import *  # noqa: F401,F403

@@ -1,0 +1,80 @@
+"""Reads about schools and classes."""
+
+from ..accounts.models import Role, User
+from ..extensions import db
+from .models import Classroom, Enrollment, School, Subject, SubjectGroup, Teaching, Topic
+
+
+def subjects():
+    return db.session.scalars(db.select(Subject).order_by(Subject.position, Subject.code)).all()
+
+
+def class_ids_for(user):
+    if user.role == Role.STUDENT:
+        query = db.select(Enrollment.classroom_id).where(Enrollment.student_id == user.id)
+    elif user.role == Role.TEACHER:
+        query = db.select(Teaching.classroom_id).where(Teaching.teacher_id == user.id).distinct()
+    else:
+        return []
+    return sorted(db.session.scalars(query).all())
+
+
+def schools():
+    return db.session.scalars(db.select(School).order_by(School.code)).all()
+
+
+def school_by_code(code):
+    return db.session.scalar(db.select(School).where(School.code == (code or "").upper()))
+
+
+def classrooms_of(school, year=None):
+    query = db.select(Classroom).where(Classroom.school_id == school.id)
+    if year is not None:
+        query = query.where(Classroom.school_year_id == year.id)
+    return db.session.scalars(query.order_by(Classroom.grade, Classroom.name)).all()
+
+
+def students_of(classroom):
+    return db.session.scalars(
+        db.select(User).join(Enrollment, Enrollment.student_id == User.id)
+        .where(Enrollment.classroom_id == classroom.id).order_by(User.full_name, User.username)).all()
+
+
+def teachings_of(user):
+    return db.session.scalars(db.select(Teaching).where(Teaching.teacher_id == user.id)).all()
+
+
+def teachings_in(school):
+    return db.session.scalars(
+        db.select(Teaching).join(Classroom).where(Classroom.school_id == school.id)
+        .order_by(Classroom.grade, Classroom.name)).all()
+
+
+def groups():
+    return db.session.scalars(db.select(SubjectGroup).join(Subject).order_by(Subject.position)).all()
+
+
+def groups_of(user):
+    return [g for g in groups() if user in g.members]
+
+
+def topics(subject=None, grade=None):
+    query = db.select(Topic).join(Subject)
+    if subject is not None:
+        query = query.where(Topic.subject_id == subject.id)
+    if grade is not None:
+        query = query.where(Topic.grade == grade)
+    return db.session.scalars(query.order_by(Subject.position, Topic.grade, Topic.position)).all()
+
+
+def users(school=None, role=None, q=None):
+    query = db.select(User)
+    if school is not None:
+        query = query.where(User.school_id == school.id)
+    if role:
+        query = query.where(User.role == role)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(db.or_(db.func.lower(User.username).like(like),
+                                   db.func.lower(User.full_name).like(like)))
+    return query.order_by(User.role, User.username)
