@@ -5,11 +5,13 @@ own copy in its temporary folder. PostgreSQL (TEST_DATABASE_URL set): the schema
 and every table is truncated before each test. Either way no test sees another's rows.
 """
 
+import contextvars
 import os
 import re
 import shutil
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from lms import create_app
@@ -78,9 +80,22 @@ def app_config(tmp_path, database_url):
     return base_config(tmp_path, database_url)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production.
+
+    The `app` fixture keeps an app context pushed for the test's own database work; Flask would
+    otherwise reuse it for requests, sharing `g` (the CSRF token, Flask-Login's user) between
+    requests and clients.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         from lms.schools import services
 

@@ -1,0 +1,125 @@
+"""The review workflow, one pure state machine for materials and questions (DESIGN.md).
+
+    draft --submit--> submitted --claim--> in_review --approve--> approved
+                        |  ^                  |  |--request_changes--> changes_requested
+                        |  +-----release------+  +--reject--> rejected
+                        +--withdraw--> draft
+    changes_requested --revise (new version)--> draft;  changes_requested/rejected --withdraw--> draft
+    approved --withdraw (owner or district admin)--> withdrawn
+    withdrawn --revise--> draft
+
+No database, no Flask: `transition(state, action, relation)` answers the next state or raises
+`TransitionRefused` naming the current state. Who the actor is relative to the item (its owner, a
+reviewer of its subject group, the district admin) is decided by the caller and passed in.
+"""
+
+import enum
+
+
+class State(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class Action(enum.StrEnum):
+    SUBMIT = "submit"
+    WITHDRAW = "withdraw"
+    CLAIM = "claim"
+    RELEASE = "release"
+    APPROVE = "approve"
+    REQUEST_CHANGES = "request_changes"
+    REJECT = "reject"
+    REVISE = "revise"
+    REASSIGN = "reassign"
+
+
+class Relation(enum.StrEnum):
+    OWNER = "owner"
+    REVIEWER = "reviewer"  # member of the item's subject group, not its owner
+    CLAIMANT = "claimant"  # the reviewer who claimed it
+    DISTRICT_ADMIN = "district_admin"
+
+
+STATE_LABELS = {
+    State.DRAFT: "Bản nháp",
+    State.SUBMITTED: "Đã gửi, chờ thẩm định",
+    State.IN_REVIEW: "Đang thẩm định",
+    State.APPROVED: "Đã duyệt",
+    State.CHANGES_REQUESTED: "Cần chỉnh sửa",
+    State.REJECTED: "Bị từ chối",
+    State.WITHDRAWN: "Đã rút",
+}
+
+# (from state, action) -> (to state, relations allowed to take it)
+TABLE = {
+    (State.DRAFT, Action.SUBMIT): (State.SUBMITTED, {Relation.OWNER}),
+    (State.SUBMITTED, Action.WITHDRAW): (State.DRAFT, {Relation.OWNER}),
+    (State.SUBMITTED, Action.CLAIM): (State.IN_REVIEW, {Relation.REVIEWER, Relation.DISTRICT_ADMIN}),
+    (State.IN_REVIEW, Action.RELEASE): (State.SUBMITTED, {Relation.CLAIMANT, Relation.DISTRICT_ADMIN}),
+    (State.IN_REVIEW, Action.REASSIGN): (State.IN_REVIEW, {Relation.DISTRICT_ADMIN}),
+    (State.IN_REVIEW, Action.WITHDRAW): (State.DRAFT, {Relation.OWNER}),
+    (State.IN_REVIEW, Action.APPROVE): (State.APPROVED, {Relation.CLAIMANT}),
+    (State.IN_REVIEW, Action.REQUEST_CHANGES): (State.CHANGES_REQUESTED, {Relation.CLAIMANT}),
+    (State.IN_REVIEW, Action.REJECT): (State.REJECTED, {Relation.CLAIMANT}),
+    (State.CHANGES_REQUESTED, Action.REVISE): (State.DRAFT, {Relation.OWNER}),
+    (State.CHANGES_REQUESTED, Action.SUBMIT): (State.SUBMITTED, {Relation.OWNER}),
+    (State.CHANGES_REQUESTED, Action.WITHDRAW): (State.DRAFT, {Relation.OWNER}),
+    (State.REJECTED, Action.WITHDRAW): (State.DRAFT, {Relation.OWNER}),
+    (State.APPROVED, Action.WITHDRAW): (State.WITHDRAWN, {Relation.OWNER, Relation.DISTRICT_ADMIN}),
+    (State.APPROVED, Action.REVISE): (State.APPROVED, {Relation.OWNER}),
+    (State.WITHDRAWN, Action.REVISE): (State.DRAFT, {Relation.OWNER}),
+}
+
+# Decisions that need a reason code and a note the author sees.
+NEEDS_REASON = {Action.REQUEST_CHANGES, Action.REJECT}
+REASON_CODES = {
+    "licensing": "Bản quyền và ghi nguồn",
+    "content_accuracy": "Độ chính xác của nội dung",
+    "curriculum_fit": "Phù hợp chương trình GDPT 2018",
+    "technical_quality": "Chất lượng kĩ thuật",
+    "metadata": "Thông tin mô tả",
+    "other": "Lí do khác",
+}
+
+
+class TransitionRefused(Exception):
+    """Raised for a transition the current state (or the actor's relation) does not allow."""
+
+    def __init__(self, state, action, reason="state"):
+        self.state, self.action, self.reason = State(state), Action(action), reason
+        label = STATE_LABELS[self.state]
+        if reason == "state":
+            message = f"Không thể '{self.action.value}' khi mục đang ở trạng thái '{label}' ({self.state.value})."
+        else:
+            message = f"Bạn không được '{self.action.value}' mục này ở trạng thái '{label}'."
+        super().__init__(message)
+        self.message = message
+
+
+def allowed_actions(state, relations):
+    """The actions `relations` may take from `state` (for buttons and the API)."""
+    relations = set(relations)
+    return [action for (src, action), (_dst, who) in TABLE.items()
+            if src == State(state) and who & relations]
+
+
+def transition(state, action, relations):
+    """Return the next state, or raise TransitionRefused.
+
+    `relations` is the set of Relation values the actor holds towards the item. A state that has
+    no such action at all is refused with reason "state" (HTTP 409); an action the state allows but
+    the actor may not take is refused with reason "permission" (HTTP 403).
+    """
+    state, action = State(state), Action(action)
+    entry = TABLE.get((state, action))
+    if entry is None:
+        raise TransitionRefused(state, action, "state")
+    target, who = entry
+    if not (who & set(relations)):
+        raise TransitionRefused(state, action, "permission")
+    return target
