@@ -111,3 +111,12 @@ def import_users_command(path, school_code, passwords_out):
         handle.write(importing.passwords_sheet(result))
     click.echo(f"Imported {len(result.created)} students ({len(result.updated)} updated). "
                f"First passwords: {out}")
+
+
+@lms_cli.command("worker")
+@click.option("--workers", default=2, show_default=True)
+def worker_command(workers):
+    """Run the background job worker (text extraction, thumbnails, search indexing)."""
+    from .core.jobs import run_worker
+
+    run_worker(workers)

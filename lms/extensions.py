@@ -37,7 +37,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def init_app(app):
-    from .core import i18n, text
+    from .core import i18n, jobs, text
 
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
@@ -47,6 +47,7 @@ def init_app(app):
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     text.install_nfc_guard(db)
+    jobs.init_app(app)
     # Models register themselves with the metadata on import; import every feature's models.
     from . import models  # noqa: F401
 
