@@ -51,3 +51,20 @@ def test_downgrade_to_base_and_back(empty_app):
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
+
+
+def test_lms_init_on_an_empty_database(empty_app):
+    from pathlib import Path
+
+    from lms.schools.models import Subject, Topic
+
+    runner = empty_app.test_cli_runner()
+    result = runner.invoke(args=["lms", "init"])
+    assert result.exit_code == 0, result.output
+    assert "Database at head" in result.output
+    assert (Path(empty_app.instance_path) / "config.py").exists()
+    with empty_app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Subject.id))) == 13
+        assert db.session.scalar(db.select(db.func.count(Topic.id))) > 200
+    again = runner.invoke(args=["lms", "init"])
+    assert again.exit_code == 0 and "(0 new topics)" in again.output
