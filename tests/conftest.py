@@ -34,6 +34,16 @@ def base_config(tmp_path, database_url):
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues():
+    """The .mo files are git-ignored build products; build any that are missing or stale."""
+    import runpy
+    from pathlib import Path
+
+    tools = runpy.run_path(str(Path(__file__).resolve().parent.parent / "bin" / "update-translations"))
+    tools["compile_catalogues"]()
+
+
 @pytest.fixture(scope="session")
 def _schema(tmp_path_factory):
     """Build the schema once: a template SQLite file, or the tables in the PostgreSQL database."""

@@ -3,6 +3,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -22,13 +23,14 @@ class Role(enum.StrEnum):
     PARENT = "parent"
 
 
+# Lazy: translated when rendered, in the reader's language.
 ROLE_LABELS = {
-    Role.STUDENT: "Học sinh",
-    Role.TEACHER: "Giáo viên",
-    Role.SCHOOL_ADMIN: "Quản trị trường",
-    Role.REVIEWER: "Thành viên tổ thẩm định",
-    Role.DISTRICT_ADMIN: "Quản trị Phòng GD&ĐT",
-    Role.PARENT: "Phụ huynh",
+    Role.STUDENT: _l("Học sinh"),
+    Role.TEACHER: _l("Giáo viên"),
+    Role.SCHOOL_ADMIN: _l("Quản trị trường"),
+    Role.REVIEWER: _l("Thành viên tổ thẩm định"),
+    Role.DISTRICT_ADMIN: _l("Quản trị Phòng GD&ĐT"),
+    Role.PARENT: _l("Phụ huynh"),
 }
 
 SCHOOL_ROLES = {Role.STUDENT, Role.TEACHER, Role.SCHOOL_ADMIN}

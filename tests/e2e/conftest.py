@@ -1,0 +1,145 @@
+"""Browser tests: the app served from a thread on a file database, driven by headless Chromium.
+
+Every test here is marked `e2e`. A missing Chromium fails the run with the install command: these
+tests are never skipped. The database is the one of tests/conftest.py (`database_url`): a SQLite
+file in the test's tmp_path, or PostgreSQL when TEST_DATABASE_URL is set.
+"""
+
+import os
+import threading
+import traceback
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import DEMO_PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+INSTALL_HINT = "apt-get install -y chromium"
+ROOT = Path(__file__).resolve().parents[2]
+PHONE = {"width": 375, "height": 812}
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.e2e)
+
+
+class LiveServer:
+    """The app on 127.0.0.1 and a free port, one thread per request, like a real deployment."""
+
+    def __init__(self, app):
+        self.errors = []
+        self._server = make_server("127.0.0.1", 0, self._recording(app), threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="live-server", daemon=True)
+
+    def _recording(self, app):
+        # TESTING propagates exceptions to the server, which would only log them; keep them so the
+        # test fails with the traceback instead of a puzzling "element not found".
+        def wsgi(environ, start_response):
+            try:
+                return app(environ, start_response)
+            except Exception:
+                self.errors.append(f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}\n"
+                                   + traceback.format_exc())
+                raise
+
+        return wsgi
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._server.shutdown()
+        self._thread.join(timeout=10)
+        self._server.server_close()
+
+
+@pytest.fixture
+def live_server(app, demo):
+    """The `app` fixture (fresh database, reference data) with the demo district, served over HTTP.
+
+    The test keeps `app`'s context for its own database work; each request runs in its own thread
+    and app context, with its own session, as under gunicorn.
+    """
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+    if server.errors:
+        pytest.fail("the server raised:\n" + "\n".join(server.errors), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: browser tests need Debian's Chromium. Install it with "
+                    f"`{INSTALL_HINT}` (as root), then run the tests again.", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        try:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Exception as error:
+            pytest.fail(f"{CHROMIUM} did not start ({error}). Reinstall it with `{INSTALL_HINT}`.",
+                        pytrace=False)
+        yield browser
+        browser.close()
+
+
+def _page(browser, live_server, **context_options):
+    context = browser.new_context(base_url=live_server.url, locale="vi-VN", **context_options)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    problems = []
+    # A CSP violation (an inline script or style slipped into a template) or a JavaScript error
+    # shows up only in the console; fail the test on it rather than let the page half-work.
+    # The browser's own /favicon.ico probe is not the page's doing (there is no icon yet).
+    def on_console(msg):
+        if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico"):
+            problems.append(f"console: {msg.text} ({msg.location.get('url')})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    return context, page, problems
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser context (no cookies) on the live server: `page.goto("/login")`."""
+    context, page, problems = _page(browser, live_server)
+    yield page
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def phone_page(browser, live_server):
+    """The same on a phone-sized touch screen (375×812)."""
+    context, page, problems = _page(browser, live_server, viewport=PHONE, is_mobile=True, has_touch=True)
+    yield page
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def sign_in():
+    """Sign in through the real login form: `sign_in(page, "gv.toan")`."""
+
+    def _sign_in(page, username, password=DEMO_PASSWORD):
+        page.goto("/login")
+        page.locator("input[name=username]").fill(username)
+        page.locator("input[name=password]").fill(password)
+        page.locator("main button[type=submit]").click()
+        page.wait_for_url(lambda url: "/login" not in url)
+        return page
+
+    return _sign_in
