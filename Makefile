@@ -28,7 +28,7 @@ install-test: $(VENV)/.installed-test translations chromium
 
 # Compiled catalogues are build output (git-ignored); the .po files are the source.
 translations: | $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d lms/translations -f
+	$(BIN)/python bin/update-translations --compile-only
 
 # Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
 chromium:
