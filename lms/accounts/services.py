@@ -12,6 +12,7 @@ from ..extensions import db
 from .models import ApiToken, LoginFailure, Role, User
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+STUDENT_CODE_RE = re.compile(r"^\d{10}$")
 
 
 class TooManyAttempts(DomainError):
@@ -102,6 +103,11 @@ def create_user(username, full_name, role, password, school=None, student_code=N
     if db.session.scalar(db.select(User.id).where(User.username == username)):
         raise ValidationError(f"Tên đăng nhập {username} đã tồn tại.", {"username": "Đã tồn tại."},
                               code="duplicate_username")
+    if student_code and not STUDENT_CODE_RE.match(str(student_code)):
+        raise ValidationError("Mã định danh học sinh gồm đúng 10 chữ số.",
+                              {"student_code": student_code}, code="invalid_student_code")
+    if student_code and role != Role.STUDENT:
+        raise ValidationError("Chỉ học sinh mới có mã định danh học sinh.", {"student_code": student_code})
     check_password_policy(password)
     user = User(username=username, full_name=clean_line(full_name), role=role.value, school=school,
                 student_code=student_code or None, **extra)

@@ -77,3 +77,23 @@ def test_create_user_cli(runner):
     unknown = runner.invoke(args=["lms", "create-user", "--role", "teacher", "--school", "XX99",
                                   "--password", "mat-khau-8", "gv.y"])
     assert unknown.exit_code != 0 and "XX99" in unknown.output
+
+
+def test_student_code_is_ten_digits_and_students_only(app):
+    import pytest
+
+    from lms.accounts import services
+    from lms.core.errors import ValidationError
+    from lms.schools.services import create_school
+
+    school = create_school("THCS09", "Trường thử")
+    ok = services.create_user("hs.ok", "Lê An", "student", "mat-khau-8", school=school,
+                              student_code="0123456789")
+    assert ok.student_code == "0123456789"
+    for bad in ("123", "01234567890", "01234abcde"):
+        with pytest.raises(ValidationError, match="10 chữ số"):
+            services.create_user(f"hs.{bad}", "Lê Bình", "student", "mat-khau-8", school=school,
+                                 student_code=bad)
+    with pytest.raises(ValidationError, match="Chỉ học sinh"):
+        services.create_user("gv.code", "Lê Châu", "teacher", "mat-khau-8", school=school,
+                             student_code="0123456780")
