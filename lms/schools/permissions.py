@@ -48,3 +48,36 @@ def reviews_subject(user, subject):
         .where(subject_group_member.c.user_id == user.id, SubjectGroup.subject_id == subject.id)
         .limit(1)
     ) is not None
+
+
+def can_manage_classroom(user, classroom):
+    """A school admin manages the classes of their own school; for anyone else they do not exist."""
+    return is_school_admin(user) and classroom is not None and administers(user, classroom.school)
+
+
+def can_manage_teaching(user, teaching):
+    return teaching is not None and can_manage_classroom(user, teaching.classroom)
+
+
+def can_see_user(actor, user):
+    """Whether the account exists for the actor at all (404 otherwise): a district admin sees
+    everyone, a school admin the accounts of their school."""
+    if user is None:
+        return False
+    return is_district_admin(actor) or (is_school_admin(actor) and user.school_id == actor.school_id)
+
+
+# Roles a school admin may give: the accounts of their school they manage day to day.
+SCHOOL_ADMIN_ROLES = (Role.STUDENT, Role.TEACHER)
+
+
+def can_assign_role(actor, role, school):
+    """Creating or editing an account with this role in this school (None: no school)."""
+    if is_district_admin(actor):
+        return True
+    return (is_school_admin(actor) and role in SCHOOL_ADMIN_ROLES and school is not None
+            and school.id == actor.school_id)
+
+
+def assignable_roles(actor):
+    return [role for role in Role if can_assign_role(actor, role, getattr(actor, "school", None))]

@@ -78,3 +78,77 @@ def users(school=None, role=None, q=None):
         query = query.where(db.or_(db.func.lower(User.username).like(like),
                                    db.func.lower(User.full_name).like(like)))
     return query.order_by(User.role, User.username)
+
+
+def subjects_without_group():
+    return db.session.scalars(
+        db.select(Subject).where(~Subject.id.in_(db.select(SubjectGroup.subject_id)))
+        .order_by(Subject.position, Subject.code)).all()
+
+
+def reviewers():
+    return db.session.scalars(
+        db.select(User).where(User.role == Role.REVIEWER).order_by(User.full_name, User.username)).all()
+
+
+def teachers_in(school):
+    return db.session.scalars(
+        db.select(User).where(User.school_id == school.id, User.role == Role.TEACHER)
+        .order_by(User.full_name, User.username)).all()
+
+
+def teachings_by_teacher(school):
+    """{teacher id: [teaching, ...]} for the school, to list teachers with what they teach."""
+    result = {}
+    for teaching in teachings_in(school):
+        result.setdefault(teaching.teacher_id, []).append(teaching)
+    return result
+
+
+def students_in(school, year, q=None, classroom_id=None):
+    """(student, classroom of the year or None) rows of a school, as a select to paginate."""
+    in_year = (db.select(Enrollment.student_id, Enrollment.classroom_id)
+               .join(Classroom, Classroom.id == Enrollment.classroom_id)
+               .where(Classroom.school_year_id == year.id).subquery())
+    query = (db.select(User, Classroom)
+             .outerjoin(in_year, in_year.c.student_id == User.id)
+             .outerjoin(Classroom, Classroom.id == in_year.c.classroom_id)
+             .where(User.school_id == school.id, User.role == Role.STUDENT))
+    if classroom_id:
+        query = query.where(Classroom.id == classroom_id)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(db.or_(db.func.lower(User.username).like(like),
+                                   db.func.lower(User.full_name).like(like),
+                                   User.student_code.like(like)))
+    return query.order_by(Classroom.grade, Classroom.name, User.full_name, User.username)
+
+
+def enrollment_counts(school, year):
+    """{classroom id: number of students} for the school's classes of the year."""
+    return dict(db.session.execute(
+        db.select(Classroom.id, db.func.count(Enrollment.id))
+        .join(Enrollment, Enrollment.classroom_id == Classroom.id)
+        .where(Classroom.school_id == school.id, Classroom.school_year_id == year.id)
+        .group_by(Classroom.id)).all())
+
+
+def users_by_student_code(codes):
+    """{student code: user} for the given identifiers (in chunks: SQLite limits bound parameters)."""
+    codes, found = list(codes), {}
+    for start in range(0, len(codes), 500):
+        for user in db.session.scalars(db.select(User).where(User.student_code.in_(codes[start:start + 500]))):
+            found[user.student_code] = user
+    return found
+
+
+def taken_usernames(candidates):
+    candidates, taken = list(candidates), set()
+    for start in range(0, len(candidates), 500):
+        taken.update(db.session.scalars(
+            db.select(User.username).where(User.username.in_(candidates[start:start + 500]))))
+    return taken
+
+
+def count(select):
+    return db.session.scalar(db.select(db.func.count()).select_from(select.order_by(None).subquery()))

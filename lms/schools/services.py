@@ -3,21 +3,25 @@ Services take the actor or the objects explicitly and flush; the caller commits.
 
 import datetime as dt
 import re
+import secrets
 
 from flask import current_app
 
-from ..accounts.models import Role
-from ..core.errors import DomainError, ValidationError
+from ..accounts import services as account_services
+from ..accounts.models import SCHOOL_ROLES, ApiToken, Role, User
+from ..core.errors import Conflict, NotFound, ValidationError
 from ..core.spreadsheet import read_table
 from ..core.text import clean_line, fold
+from ..core.timeutil import utcnow
 from ..extensions import db
 from . import reference
-from .models import (
-    Classroom, Enrollment, Office, School, SchoolYear, Subject, SubjectGroup, Teaching, Topic,
-)
+from .models import Classroom, Enrollment, Office, School, SchoolYear, Subject, SubjectGroup, Teaching, Topic
 
 SCHOOL_CODE_RE = re.compile(r"^[A-Z0-9_-]{2,20}$")
 CLASS_NAME_RE = re.compile(r"^([6-8])[A-Z0-9.]{1,10}$")
+STUDENT_CODE_RE = re.compile(r"^[0-9]{10}$")
+# First passwords are read off a sheet of paper: no 0/o, 1/l/i to confuse.
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
 def school_year_name(today=None):
@@ -80,13 +84,22 @@ def create_school(code, name, office=None):
     if not SCHOOL_CODE_RE.match(code):
         errors["code"] = "Mã trường gồm 2–20 chữ in hoa không dấu, số, '-' hoặc '_'."
     if not name:
-        errors["name"] = "Bắt buộc."
+        errors["name"] = "Tên trường là bắt buộc."
     if not errors and db.session.scalar(db.select(School.id).where(School.code == code)):
         errors["code"] = f"Mã trường {code} đã tồn tại."
     if errors:
-        raise ValidationError("Thông tin trường chưa hợp lệ.", errors)
+        raise ValidationError("Thông tin trường chưa hợp lệ: " + " ".join(errors.values()), errors)
     school = School(code=code, name=name, office=office or ensure_office())
     db.session.add(school)
+    db.session.flush()
+    return school
+
+
+def rename_school(school, name):
+    name = clean_line(name)
+    if not name:
+        raise ValidationError("Tên trường là bắt buộc.", {"name": "Bắt buộc."})
+    school.name = name
     db.session.flush()
     return school
 
@@ -110,6 +123,17 @@ def create_classroom(school, name, year=None, grade=None):
     return classroom
 
 
+def add_classroom(school, name, year=None):
+    """A class created by a person: unlike `create_classroom` (idempotent, for seeding and imports),
+    asking for a class that already exists in the year is an error worth telling."""
+    year = year or current_school_year()
+    name = clean_line(name).upper()
+    if db.session.scalar(db.select(Classroom.id).where(
+            Classroom.school_id == school.id, Classroom.school_year_id == year.id, Classroom.name == name)):
+        raise ValidationError(f"Lớp {name} đã có trong năm học {year.name}.", {"name": "Đã tồn tại."})
+    return create_classroom(school, name, year)
+
+
 def enroll(student, classroom):
     """A student is in one class per school year: enrolling moves them within the year."""
     if student.role != Role.STUDENT:
@@ -130,6 +154,15 @@ def enroll(student, classroom):
     return enrollment
 
 
+def unenroll(student, classroom):
+    enrollment = db.session.scalar(db.select(Enrollment).where(
+        Enrollment.student_id == student.id, Enrollment.classroom_id == classroom.id))
+    if enrollment is None:
+        raise NotFound(f"{student.username} không có trong lớp {classroom.name}.")
+    db.session.delete(enrollment)
+    db.session.flush()
+
+
 def assign_teaching(teacher, classroom, subject):
     if teacher.role != Role.TEACHER:
         raise ValidationError("Chỉ giáo viên mới được phân công giảng dạy.", {"user": teacher.username})
@@ -144,6 +177,11 @@ def assign_teaching(teacher, classroom, subject):
     db.session.add(teaching)
     db.session.flush()
     return teaching
+
+
+def remove_teaching(teaching):
+    db.session.delete(teaching)
+    db.session.flush()
 
 
 def group_for(subject):
@@ -165,6 +203,143 @@ def set_group_members(group, users):
     return group
 
 
+def create_group(subject, name=None):
+    """One district group per subject."""
+    if db.session.scalar(db.select(SubjectGroup.id).where(SubjectGroup.subject_id == subject.id)):
+        raise ValidationError(f"Môn {subject.name_vi} đã có tổ thẩm định.", {"subject": "Đã có tổ."})
+    group = SubjectGroup(subject=subject, name=clean_line(name) or f"Tổ {subject.name_vi}")
+    db.session.add(group)
+    db.session.flush()
+    return group
+
+
+def add_group_member(group, user):
+    if user.role != Role.REVIEWER:
+        raise ValidationError(
+            f"{user.username} không có vai trò thành viên tổ thẩm định.", {"user": user.username})
+    if user not in group.members:
+        group.members.append(user)
+    db.session.flush()
+    return group
+
+
+def remove_group_member(group, user):
+    if user in group.members:
+        group.members.remove(user)
+    db.session.flush()
+    return group
+
+
+# --- accounts managed by administrators --------------------------------------------------
+
+def generate_password():
+    """A first password to hand over on paper: groups of four from an unambiguous alphabet
+    ("k7mp-x4qa"), from `secrets`, at least PASSWORD_MIN_LENGTH characters."""
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    groups = []
+    while len("-".join(groups)) < max(minimum, 9):
+        groups.append("".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(4)))
+    return "-".join(groups)
+
+
+def check_student_code(code, user=None):
+    """The ministry's student identifier (mã định danh): exactly ten digits, one account each.
+    Returns the cleaned code, or None when none was given."""
+    code = clean_line(code)
+    if not code:
+        return None
+    if not STUDENT_CODE_RE.match(code):
+        raise ValidationError("Mã định danh gồm đúng 10 chữ số.", {"student_code": code})
+    other = db.session.scalar(db.select(User).where(User.student_code == code))
+    if other is not None and other is not user:
+        raise ValidationError(f"Mã định danh {code} đã gắn với một tài khoản khác.",
+                              {"student_code": "Đã được dùng."})
+    return code
+
+
+def _school_for_role(role, school):
+    if role in SCHOOL_ROLES and school is None:
+        raise ValidationError("Vai trò này cần thuộc một trường.", {"school": "Bắt buộc."})
+    # District-level roles belong to no school; parents may be linked to one.
+    return None if role in (Role.REVIEWER, Role.DISTRICT_ADMIN) else school
+
+
+def _role(value):
+    try:
+        return Role(value)
+    except ValueError:
+        raise ValidationError("Vai trò không hợp lệ.", {"role": value}) from None
+
+
+def create_account(username, full_name, role, school=None, student_code=None, **extra):
+    """A user created by an administrator, with a generated first password that must be changed.
+    Returns (user, password); the password is shown once and never stored in clear."""
+    role = _role(role)
+    if not clean_line(full_name):
+        raise ValidationError("Họ tên là bắt buộc.", {"full_name": "Bắt buộc."})
+    if student_code and role != Role.STUDENT:
+        raise ValidationError("Chỉ học sinh mới có mã định danh.", {"student_code": student_code})
+    student_code = check_student_code(student_code)
+    password = generate_password()
+    user = account_services.create_user(username, full_name, role, password,
+                                        school=_school_for_role(role, school),
+                                        student_code=student_code, must_change_password=True, **extra)
+    return user, password
+
+
+def _revoke_tokens(user):
+    db.session.execute(db.update(ApiToken).where(ApiToken.user_id == user.id,
+                                                 ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
+
+
+def update_account(actor, user, full_name, role, school, active):
+    """Edit name, role, school and whether the account may sign in.
+
+    What no longer fits the new role or school is undone in the same flush: enrolments and
+    teaching assignments elsewhere, a former reviewer's group memberships, a former student's
+    identifier. Nobody locks themselves out: an administrator cannot change their own role or
+    deactivate themselves. A deactivated account's API tokens are revoked.
+    """
+    role = _role(role)
+    full_name = clean_line(full_name)
+    if not full_name:
+        raise ValidationError("Họ tên là bắt buộc.", {"full_name": "Bắt buộc."})
+    if user.id == actor.id and (role != user.role or not active):
+        raise ValidationError("Bạn không thể tự đổi vai trò hoặc tự khoá tài khoản của chính mình.",
+                              {"user": user.username})
+    school = _school_for_role(role, school)
+    school_id = school.id if school is not None else None
+    for enrollment in db.session.scalars(
+            db.select(Enrollment).where(Enrollment.student_id == user.id)).all():
+        if role != Role.STUDENT or enrollment.classroom.school_id != school_id:
+            db.session.delete(enrollment)
+    for teaching in db.session.scalars(db.select(Teaching).where(Teaching.teacher_id == user.id)).all():
+        if role != Role.TEACHER or teaching.classroom.school_id != school_id:
+            db.session.delete(teaching)
+    if role != Role.REVIEWER:
+        for group in db.session.scalars(db.select(SubjectGroup).join(SubjectGroup.members)
+                                        .where(User.id == user.id)).all():
+            group.members.remove(user)
+    if role != Role.STUDENT:
+        user.student_code = None
+    if user.active and not active:
+        _revoke_tokens(user)
+    user.full_name, user.role, user.school, user.active = full_name, role.value, school, bool(active)
+    db.session.flush()
+    return user
+
+
+def reset_password(user):
+    """A new generated first password (returned once); the user must change it, tokens are revoked."""
+    password = generate_password()
+    user.set_password(password)
+    user.must_change_password = True
+    _revoke_tokens(user)
+    db.session.flush()
+    return password
+
+
 # --- the topic catalogue -------------------------------------------------------------------
 
 TOPIC_HEADERS = ("subject", "grade", "order", "chapter", "lesson")
@@ -174,6 +349,75 @@ TOPIC_HEADERS_VI = {"môn": "subject", "môn học": "subject", "khối": "grade
 
 def _topic_key(text):
     return fold(clean_line(text))[:300]
+
+
+def _topic_fields(subject, grade, chapter, lesson, topic=None):
+    """Validate a topic typed by the district admin; the key (subject, grade, folded chapter and
+    lesson) must stay unique."""
+    chapter, lesson = clean_line(chapter), clean_line(lesson)
+    errors = {}
+    if subject is None:
+        errors["subject"] = "Bắt buộc."
+    if grade not in (6, 7, 8):
+        errors["grade"] = "Khối phải là 6, 7 hoặc 8."
+    if not chapter:
+        errors["chapter"] = "Bắt buộc."
+    if errors:
+        raise ValidationError("Thông tin chủ đề chưa hợp lệ.", errors)
+    ck, lk = _topic_key(chapter), _topic_key(lesson)
+    other = db.session.scalar(db.select(Topic).where(
+        Topic.subject_id == subject.id, Topic.grade == grade, Topic.chapter_key == ck,
+        Topic.lesson_key == lk))
+    if other is not None and other is not topic:
+        raise ValidationError("Chủ đề này đã có trong danh mục.", {"chapter": chapter, "lesson": lesson})
+    return chapter, lesson, ck, lk
+
+
+def _next_position(subject, grade):
+    last = db.session.scalar(db.select(db.func.max(Topic.position)).where(
+        Topic.subject_id == subject.id, Topic.grade == grade))
+    return (last or 0) + 1
+
+
+def create_topic(subject, grade, chapter, lesson="", position=None, source=None):
+    """A topic added by hand; without a position it goes after the last one of its subject and grade."""
+    chapter, lesson, ck, lk = _topic_fields(subject, grade, chapter, lesson)
+    topic = Topic(subject=subject, grade=grade, chapter=chapter, lesson=lesson, chapter_key=ck,
+                  lesson_key=lk, position=position or _next_position(subject, grade), source=source)
+    db.session.add(topic)
+    db.session.flush()
+    return topic
+
+
+def update_topic(topic, subject, grade, chapter, lesson="", position=None):
+    chapter, lesson, ck, lk = _topic_fields(subject, grade, chapter, lesson, topic=topic)
+    if not position:
+        moved = topic.subject_id != subject.id or topic.grade != grade
+        position = _next_position(subject, grade) if moved else topic.position
+    topic.subject, topic.grade, topic.position = subject, grade, position
+    topic.chapter, topic.lesson, topic.chapter_key, topic.lesson_key = chapter, lesson, ck, lk
+    db.session.flush()
+    return topic
+
+
+def _is_referenced(obj):
+    """Whether a row of any table points at this one. Features above this one (materials,
+    questions) may not be imported here, but the metadata knows every foreign key."""
+    for table in db.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table is obj.__table__ and db.session.scalar(
+                    db.select(fk.parent).where(fk.parent == obj.id).limit(1)) is not None:
+                return True
+    return False
+
+
+def delete_topic(topic):
+    """Only a topic nothing uses; a used one can be renamed instead."""
+    if _is_referenced(topic):
+        raise Conflict("topic_in_use", "Chủ đề đang được học liệu hoặc câu hỏi sử dụng nên không xoá được; "
+                                       "có thể sửa tên chủ đề.", {"topic": topic.id})
+    db.session.delete(topic)
+    db.session.flush()
 
 
 def import_topics(data, filename, source=None):

@@ -1,7 +1,8 @@
 """Ids for parametrised URLs in the permission matrix: one place, extended by each feature."""
 
+from lms.accounts.models import User
 from lms.extensions import db
-from lms.schools.models import Classroom, School
+from lms.schools.models import Classroom, School, Subject, SubjectGroup, Teaching, Topic
 
 
 def build_ids(app, demo):
@@ -14,4 +15,52 @@ def build_ids(app, demo):
             Classroom.school_id == thcs01.id, Classroom.name == "6A1")),
         "users": {u: user.id for u, user in demo.items()},
     }
+    ids.update(_admin_ids(ids))
+    ids.update(_review_ids())
+    ids.update(_material_ids())
     return ids
+
+
+def _admin_ids(ids):
+    """Administration pages. POSTs with an empty form really act, so each action gets its own
+    object, never a persona the matrix signs in as, and never one another route reads later."""
+    def user(username):
+        return db.session.scalar(db.select(User.id).where(User.username == username))
+
+    toan = db.session.scalar(db.select(Subject).where(Subject.code == "toan"))
+    topics = db.session.scalars(db.select(Topic.id).where(Topic.subject_id == toan.id, Topic.grade == 6)
+                                .order_by(Topic.position).limit(2)).all()
+    return {
+        "student_enrolled_6a1": user("hs.6a1.02"),   # removed from 6A1 by enrollment_remove
+        "student_managed": user("hs.6a1.03"),        # edited, password reset
+        "group_toan": db.session.scalar(db.select(SubjectGroup.id).where(SubjectGroup.subject_id == toan.id)),
+        "topic_edit": topics[0],
+        "topic_delete": topics[1],
+        "teaching_gv_van": db.session.scalar(db.select(Teaching.id).where(
+            Teaching.teacher_id == ids["users"]["gv.van"])),
+    }
+
+
+def _review_ids():
+    """Review criteria: one per acting route (deactivate, activate), another for the edit page."""
+    from lms.review.models import ReviewCriterion
+    from lms.review.services import ensure_default_criteria
+
+    ensure_default_criteria()
+    db.session.commit()
+
+    def criterion(code):
+        return db.session.scalar(db.select(ReviewCriterion.id).where(ReviewCriterion.code == code))
+
+    return {
+        "criterion_edit": criterion("content_accuracy"),
+        "criterion_deactivate": criterion("accessibility"),
+        "criterion_activate": criterion("licensing"),
+    }
+
+
+def _material_ids():
+    """Materials of gv.toan (the matrix's teacher), one per route that acts (see materials.py)."""
+    from tests.permission_matrix.materials import build_material_ids
+
+    return build_material_ids()

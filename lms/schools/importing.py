@@ -1,0 +1,361 @@
+"""Bulk student import from the city's student list export (XLSX or CSV).
+
+The export's headers are `Mã định danh Bộ GD&ĐT`, `Họ tên`, `Ngày sinh`, `Giới tính`, `Lớp học`,
+`Khối học` (matched after diacritic folding, so `Ma dinh danh Bo GD&DT` works too; extra columns
+are ignored). The header row must be the first row.
+
+Rules:
+- The ministry identifier (mã định danh, ten digits) is the key. A student of this school with
+  that identifier is updated (name, birth date, gender, class), never duplicated, and keeps their
+  username; an identifier held by an account of another school, or by a non-student, is an error.
+- The export is authoritative about classes: a class of the current school year that does not
+  exist yet is created (the preview says so); its name must start with its grade (`Khối học`).
+- All rows or none: `preview_students` lists every row with what will happen or why it cannot;
+  `import_students` refuses the whole file if any row is bad, and otherwise only flushes — the
+  caller commits once.
+- New usernames are `<given name><initials>.<class>.<last 4 digits of the identifier>`
+  ("annv.6a1.6789" for Nguyễn Văn An), lengthened with more digits of the identifier on a
+  collision. They never change on a later import, even when the student moves class.
+- First passwords are generated (see `services.generate_password`) and handed back once, as the
+  sheet built by `passwords_sheet`.
+
+Messages here are plain Vietnamese, like the services' (this also runs from the CLI, outside a
+request, where no locale is selected).
+"""
+
+import datetime as dt
+import os
+import re
+import secrets
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..accounts import services as account_services
+from ..accounts.models import Role
+from ..core.errors import ValidationError
+from ..core.spreadsheet import read_table, write_xlsx
+from ..core.text import clean_line, fold
+from ..extensions import db
+from . import queries, services
+
+COLUMNS = {
+    "student_code": "Mã định danh Bộ GD&ĐT",
+    "full_name": "Họ tên",
+    "birth_date": "Ngày sinh",
+    "gender": "Giới tính",
+    "class_name": "Lớp học",
+    "grade": "Khối học",
+}
+GENDERS = {"nam": "Nam", "nu": "Nữ"}
+DATE_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+GRADE_RE = re.compile(r"^(?:khoi|k)?\s*(\d+)$")
+MAX_ROWS = 5000
+SHEET_HEADERS = ("Tên đăng nhập", "Họ tên", "Lớp", "Mật khẩu")
+
+
+def _header_key(text):
+    return re.sub(r"[^a-z0-9]", "", fold(clean_line(text)))
+
+
+@dataclass
+class PreviewRow:
+    line: int
+    student_code: str
+    full_name: str
+    birth_date: dt.date | None
+    gender: str | None
+    class_name: str
+    grade: int | None
+    errors: list = field(default_factory=list)
+    existing: object = None  # the student this row updates
+    username: str | None = None
+
+    @property
+    def action(self):
+        if self.errors:
+            return "error"
+        return "update" if self.existing is not None else "create"
+
+
+@dataclass
+class Preview:
+    school: object
+    year: object
+    rows: list
+    new_classes: list  # class names to be created in the current year
+
+    @property
+    def error_rows(self):
+        return [r for r in self.rows if r.errors]
+
+    @property
+    def to_create(self):
+        return [r for r in self.rows if r.action == "create"]
+
+    @property
+    def to_update(self):
+        return [r for r in self.rows if r.action == "update"]
+
+    @property
+    def ok(self):
+        return not self.error_rows
+
+    def errors(self):
+        return [{"line": r.line, "message": "; ".join(r.errors)} for r in self.error_rows]
+
+
+@dataclass
+class ImportResult:
+    school: object
+    created: list  # (user, first password)
+    updated: list  # (user, None): existing passwords are kept
+    classes_created: list
+    class_of: dict  # user id -> class name
+
+    def summary(self):
+        return {"created": len(self.created), "updated": len(self.updated),
+                "classes_created": list(self.classes_created)}
+
+
+def parse_birth_date(value):
+    """A real date cell, or text dd/mm/yyyy (also d/m/yyyy, with - or .); ISO yyyy-mm-dd too."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = clean_line(value)
+    match = DATE_RE.match(text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        match = ISO_DATE_RE.match(text)
+        if not match:
+            return None
+        year, month, day = (int(g) for g in match.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_grade(value):
+    match = GRADE_RE.match(fold(clean_line(value)))
+    return int(match.group(1)) if match else None
+
+
+def username_base(full_name, class_name):
+    """"Nguyễn Văn An", "6A1" -> "annv.6a1": the given name, then the initials of the others."""
+    words = [re.sub(r"[^a-z0-9]", "", w) for w in fold(clean_line(full_name)).split()]
+    words = [w for w in words if w]
+    name = (words[-1] + "".join(w[0] for w in words[:-1]))[:20] if words else "hs"
+    return f"{name}.{class_name.lower()}"
+
+
+def username_candidates(full_name, class_name, student_code):
+    base = username_base(full_name, class_name)
+    yield from (f"{base}.{student_code[-n:]}" for n in range(4, 11))
+    yield from (f"{base}.{student_code}.{k}" for k in range(2, 100))
+
+
+def _read_rows(data, filename):
+    headers, rows = read_table(data, filename)
+    wanted = {_header_key(label): key for key, label in COLUMNS.items()}
+    mapping = {h: wanted[_header_key(h)] for h in headers if _header_key(h) in wanted}
+    missing = [label for key, label in COLUMNS.items() if key not in mapping.values()]
+    if missing:
+        raise ValidationError(
+            "Thiếu cột bắt buộc: " + ", ".join(missing) + ". Dòng đầu tiên của tệp phải là tiêu đề "
+            "cột của danh sách học sinh xuất từ CSDL ngành.",
+            {"missing_columns": missing, "found": [h for h in headers if h]}, code="bad_headers")
+    if not rows:
+        raise ValidationError("Tệp không có dòng học sinh nào.", {"file": filename}, code="empty_file")
+    if len(rows) > MAX_ROWS:
+        raise ValidationError(f"Tệp có quá nhiều dòng (tối đa {MAX_ROWS}).", {"rows": len(rows)},
+                              code="too_many_rows")
+    return [(line, {mapping[h]: v for h, v in raw.items() if h in mapping}) for line, raw in rows]
+
+
+def _parse_row(line, cells):
+    code = clean_line(cells.get("student_code"))
+    class_name = clean_line(cells.get("class_name")).upper()
+    raw_date = cells.get("birth_date")
+    row = PreviewRow(line=line, student_code=code, full_name=clean_line(cells.get("full_name")),
+                     birth_date=parse_birth_date(raw_date),
+                     gender=GENDERS.get(fold(clean_line(cells.get("gender")))),
+                     class_name=class_name, grade=parse_grade(cells.get("grade")))
+    if not code:
+        row.errors.append("thiếu mã định danh")
+    elif not services.STUDENT_CODE_RE.match(code):
+        hint = (" (ô đang ở dạng số nên có thể đã mất số 0 đầu: hãy định dạng cột là Văn bản)"
+                if code.isdigit() and len(code) < 10 else "")
+        row.errors.append(f"mã định danh '{code}' phải gồm đúng 10 chữ số{hint}")
+    if not row.full_name:
+        row.errors.append("thiếu họ tên")
+    if row.birth_date is None:
+        row.errors.append(f"ngày sinh '{clean_line(raw_date)}' không hợp lệ (cần dd/mm/yyyy)"
+                          if clean_line(raw_date) else "thiếu ngày sinh")
+    elif row.birth_date > dt.date.today():
+        row.errors.append("ngày sinh ở tương lai")
+    if row.gender is None:
+        row.errors.append(f"giới tính '{clean_line(cells.get('gender'))}' phải là Nam hoặc Nữ")
+    if row.grade not in (6, 7, 8):
+        row.errors.append(f"khối học '{clean_line(cells.get('grade'))}' phải là 6, 7 hoặc 8")
+    match = services.CLASS_NAME_RE.match(class_name)
+    if not match:
+        row.errors.append(f"lớp '{class_name}' không hợp lệ (ví dụ 6A1)" if class_name else "thiếu lớp")
+    elif row.grade in (6, 7, 8) and int(match.group(1)) != row.grade:
+        row.errors.append(f"lớp {class_name} không thuộc khối {row.grade}")
+    return row
+
+
+def preview_students(school, data, filename):
+    """Read and check the whole file without writing anything; see the module's rules."""
+    parsed = _read_rows(data, filename)
+    year = services.current_school_year()
+    rows = [_parse_row(line, cells) for line, cells in parsed]
+
+    lines_by_code = {}
+    for row in rows:
+        if row.student_code:
+            lines_by_code.setdefault(row.student_code, []).append(row.line)
+    for row in rows:
+        others = [n for n in lines_by_code.get(row.student_code, []) if n != row.line]
+        if others:
+            row.errors.append("mã định danh trùng với dòng " + ", ".join(map(str, others)))
+
+    existing = queries.users_by_student_code(c for c in lines_by_code if services.STUDENT_CODE_RE.match(c))
+    for row in rows:
+        user = existing.get(row.student_code)
+        if user is None:
+            continue
+        if user.school_id != school.id:
+            row.errors.append("mã định danh đã gắn với một tài khoản của trường khác")
+        elif user.role != Role.STUDENT:
+            row.errors.append(f"mã định danh đã gắn với tài khoản {user.username}, không phải học sinh")
+        else:
+            row.existing, row.username = user, user.username
+
+    known = {c.name for c in queries.classrooms_of(school, year)}
+    new_classes = sorted({r.class_name for r in rows if not r.errors and r.class_name not in known})
+    _assign_usernames([r for r in rows if r.action == "create"])
+    return Preview(school=school, year=year, rows=rows, new_classes=new_classes)
+
+
+def _assign_usernames(rows):
+    """First free candidate per row, against the database and the rows before it in the file."""
+    candidates = {r.line: list(username_candidates(r.full_name, r.class_name, r.student_code)) for r in rows}
+    # One query for the likely names; the rare row that needs more asks again.
+    checked = {c for names in candidates.values() for c in names[:7]}
+    taken = queries.taken_usernames(checked)
+    for row in rows:
+        for name in candidates[row.line]:
+            if name not in taken and (name in checked or not queries.taken_usernames([name])):
+                row.username = name
+                taken.add(name)
+                break
+        else:  # pragma: no cover - a hundred accounts named after one identifier
+            row.errors.append("không tạo được tên đăng nhập riêng")
+
+
+def import_students(school, data, filename):
+    """Create or update every student of the file and enrol them, all rows or none.
+
+    Raises ValidationError (code `import_rejected`, details {"rows": [{line, message}]}) listing
+    every bad row; flushes but never commits.
+    """
+    preview = preview_students(school, data, filename)
+    if not preview.ok:
+        raise ValidationError(f"Có {len(preview.error_rows)} dòng lỗi; chưa nhập dòng nào.",
+                              {"rows": preview.errors()}, code="import_rejected")
+    classrooms = {c.name: c for c in queries.classrooms_of(school, preview.year)}
+    for name in preview.new_classes:
+        classrooms[name] = services.create_classroom(school, name, preview.year)
+    created, updated, class_of = [], [], {}
+    for row in preview.rows:
+        if row.existing is not None:
+            user = row.existing
+            user.full_name, user.birth_date, user.gender = row.full_name, row.birth_date, row.gender
+            updated.append((user, None))
+        else:
+            password = services.generate_password()
+            user = account_services.create_user(
+                row.username, row.full_name, Role.STUDENT, password, school=school,
+                student_code=row.student_code, birth_date=row.birth_date, gender=row.gender,
+                must_change_password=True)
+            created.append((user, password))
+        services.enroll(user, classrooms[row.class_name])
+        class_of[user.id] = row.class_name
+    db.session.flush()
+    return ImportResult(school=school, created=created, updated=updated,
+                        classes_created=list(preview.new_classes), class_of=class_of)
+
+
+def passwords_sheet(result):
+    """The first passwords of the accounts just created, as an XLSX to print and hand out."""
+    rows = sorted(((user.username, user.full_name, result.class_of.get(user.id, ""), password)
+                   for user, password in result.created), key=lambda r: (r[2], r[1], r[0]))
+    return write_xlsx(SHEET_HEADERS, rows, title="Mật khẩu")
+
+
+class Stash:
+    """Bytes kept on disk between two requests under a random token: the uploaded file between the
+    preview and the confirmation, the passwords sheet until it is downloaded. Each is read once
+    and deleted; leftovers older than `max_age` seconds are swept on the next `put`.
+
+    (Only the import flow needs this so far; it can move to core/storage if another does.)
+    """
+
+    TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
+
+    def __init__(self, directory, max_age=3600):
+        self.directory = Path(directory)
+        self.max_age = max_age
+
+    def _path(self, token):
+        if not isinstance(token, str) or not self.TOKEN_RE.match(token):
+            return None
+        return self.directory / f"{token}.bin"
+
+    def put(self, data):
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._sweep()
+        token = secrets.token_urlsafe(24)
+        # Written under a temporary name, then renamed; readable by this user only (passwords).
+        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, self._path(token))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return token
+
+    def take(self, token):
+        """The bytes stored under `token`, deleted as they are read; None if gone or never there."""
+        path = self._path(token)
+        if path is None:
+            return None
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        path.unlink(missing_ok=True)
+        return data
+
+    def discard(self, token):
+        path = self._path(token)
+        if path is not None:
+            path.unlink(missing_ok=True)
+
+    def _sweep(self):
+        cutoff = time.time() - self.max_age
+        for entry in self.directory.iterdir():
+            try:
+                if entry.stat().st_mtime < cutoff:
+                    entry.unlink()
+            except FileNotFoundError:
+                continue
