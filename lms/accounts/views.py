@@ -18,6 +18,22 @@ def load_user(user_id):
     return db.session.get(User, int(user_id))
 
 
+# Pages a user with a first (generated) password may still open before choosing their own.
+FIRST_PASSWORD_ALLOWED = {"accounts.change_password", "accounts.logout", "accounts.login",
+                          "home.set_language", "home.healthz", "static"}
+
+
+@bp.before_app_request
+def require_own_password():
+    """Someone signed in with a generated first password chooses their own before anything else."""
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in FIRST_PASSWORD_ALLOWED
+            and not request.path.startswith("/api/")):
+        flash(_("Hãy đặt mật khẩu của riêng bạn trước khi tiếp tục."), "warning")
+        return redirect(url_for("accounts.change_password"))
+    return None
+
+
 def _safe_next(target):
     if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
         return target

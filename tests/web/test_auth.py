@@ -135,3 +135,18 @@ def test_me_for_each_demo_role(client, demo, username, role):
         assert len(me["class_ids"]) == 2  # 6A1 and 6A2
     if username == "hs.6a1.01":
         assert len(me["class_ids"]) == 1
+
+
+def test_a_first_password_must_be_changed_before_anything_else(client, demo):
+    user = db.session.scalar(db.select(User).where(User.username == "hs.6a1.05"))
+    user.must_change_password = True
+    db.session.commit()
+    assert login(client, "hs.6a1.05").status_code == 302
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/account/password")
+    token = csrf_from(client, "/account/password")
+    client.post("/account/password", data={"csrf_token": token, "current_password": "hoclieu-demo",
+                                           "new_password": "mat-khau-rieng", "confirm": "mat-khau-rieng"})
+    assert client.get("/").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(User, user.id).must_change_password is False
