@@ -1,0 +1,2 @@
+"""The review engine shared by materials and questions: the state machine (workflow), models,
+permissions, services, queues, criteria and notifications."""

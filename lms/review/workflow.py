@@ -6,7 +6,10 @@
                         +--withdraw--> draft
     changes_requested --revise (new version)--> draft;  changes_requested/rejected --withdraw--> draft
     approved --withdraw (owner or district admin)--> withdrawn
-    withdrawn --revise--> draft
+    withdrawn --revise--> draft;  draft --revise--> draft
+    approved --revise--> approved (the approved version stays published)
+    approved --submit--> submitted (a newer version goes to review; the caller checks there is one)
+    submitted/in_review --reassign (district admin)--> in_review (claimed by the chosen reviewer)
 
 No database, no Flask: `transition(state, action, relation)` answers the next state or raises
 `TransitionRefused` naming the current state. Who the actor is relative to the item (its owner, a
@@ -14,6 +17,11 @@ reviewer of its subject group, the district admin) is decided by the caller and 
 """
 
 import enum
+
+
+def N_(text):
+    """Marks a label for translation extraction; templates translate it with _() when shown."""
+    return text
 
 
 class State(enum.StrEnum):
@@ -46,13 +54,13 @@ class Relation(enum.StrEnum):
 
 
 STATE_LABELS = {
-    State.DRAFT: "Bản nháp",
-    State.SUBMITTED: "Đã gửi, chờ thẩm định",
-    State.IN_REVIEW: "Đang thẩm định",
-    State.APPROVED: "Đã duyệt",
-    State.CHANGES_REQUESTED: "Cần chỉnh sửa",
-    State.REJECTED: "Bị từ chối",
-    State.WITHDRAWN: "Đã rút",
+    State.DRAFT: N_("Bản nháp"),
+    State.SUBMITTED: N_("Đã gửi, chờ thẩm định"),
+    State.IN_REVIEW: N_("Đang thẩm định"),
+    State.APPROVED: N_("Đã duyệt"),
+    State.CHANGES_REQUESTED: N_("Cần chỉnh sửa"),
+    State.REJECTED: N_("Bị từ chối"),
+    State.WITHDRAWN: N_("Đã rút"),
 }
 
 # (from state, action) -> (to state, relations allowed to take it)
@@ -60,30 +68,49 @@ TABLE = {
     (State.DRAFT, Action.SUBMIT): (State.SUBMITTED, {Relation.OWNER}),
     (State.SUBMITTED, Action.WITHDRAW): (State.DRAFT, {Relation.OWNER}),
     (State.SUBMITTED, Action.CLAIM): (State.IN_REVIEW, {Relation.REVIEWER, Relation.DISTRICT_ADMIN}),
+    (State.SUBMITTED, Action.REASSIGN): (State.IN_REVIEW, {Relation.DISTRICT_ADMIN}),
     (State.IN_REVIEW, Action.RELEASE): (State.SUBMITTED, {Relation.CLAIMANT, Relation.DISTRICT_ADMIN}),
     (State.IN_REVIEW, Action.REASSIGN): (State.IN_REVIEW, {Relation.DISTRICT_ADMIN}),
     (State.IN_REVIEW, Action.WITHDRAW): (State.DRAFT, {Relation.OWNER}),
     (State.IN_REVIEW, Action.APPROVE): (State.APPROVED, {Relation.CLAIMANT}),
     (State.IN_REVIEW, Action.REQUEST_CHANGES): (State.CHANGES_REQUESTED, {Relation.CLAIMANT}),
     (State.IN_REVIEW, Action.REJECT): (State.REJECTED, {Relation.CLAIMANT}),
+    (State.DRAFT, Action.REVISE): (State.DRAFT, {Relation.OWNER}),
     (State.CHANGES_REQUESTED, Action.REVISE): (State.DRAFT, {Relation.OWNER}),
     (State.CHANGES_REQUESTED, Action.SUBMIT): (State.SUBMITTED, {Relation.OWNER}),
     (State.CHANGES_REQUESTED, Action.WITHDRAW): (State.DRAFT, {Relation.OWNER}),
     (State.REJECTED, Action.WITHDRAW): (State.DRAFT, {Relation.OWNER}),
     (State.APPROVED, Action.WITHDRAW): (State.WITHDRAWN, {Relation.OWNER, Relation.DISTRICT_ADMIN}),
     (State.APPROVED, Action.REVISE): (State.APPROVED, {Relation.OWNER}),
+    (State.APPROVED, Action.SUBMIT): (State.SUBMITTED, {Relation.OWNER}),
     (State.WITHDRAWN, Action.REVISE): (State.DRAFT, {Relation.OWNER}),
 }
+
+ACTION_LABELS = {
+    Action.SUBMIT: N_("Gửi thẩm định"),
+    Action.WITHDRAW: N_("Rút lại"),
+    Action.CLAIM: N_("Nhận thẩm định"),
+    Action.RELEASE: N_("Trả lại hàng đợi"),
+    Action.APPROVE: N_("Duyệt"),
+    Action.REQUEST_CHANGES: N_("Yêu cầu chỉnh sửa"),
+    Action.REJECT: N_("Từ chối"),
+    Action.REVISE: N_("Cập nhật phiên bản mới"),
+    Action.REASSIGN: N_("Giao lại người thẩm định"),
+}
+
+DECISIONS = (Action.APPROVE, Action.REQUEST_CHANGES, Action.REJECT)
+# Where an item waits for a reviewer (the subject group's pool) or is being reviewed.
+UNDER_REVIEW = {State.SUBMITTED, State.IN_REVIEW}
 
 # Decisions that need a reason code and a note the author sees.
 NEEDS_REASON = {Action.REQUEST_CHANGES, Action.REJECT}
 REASON_CODES = {
-    "licensing": "Bản quyền và ghi nguồn",
-    "content_accuracy": "Độ chính xác của nội dung",
-    "curriculum_fit": "Phù hợp chương trình GDPT 2018",
-    "technical_quality": "Chất lượng kĩ thuật",
-    "metadata": "Thông tin mô tả",
-    "other": "Lí do khác",
+    "licensing": N_("Bản quyền và ghi nguồn"),
+    "content_accuracy": N_("Độ chính xác của nội dung"),
+    "curriculum_fit": N_("Phù hợp chương trình GDPT 2018"),
+    "technical_quality": N_("Chất lượng kĩ thuật"),
+    "metadata": N_("Thông tin mô tả"),
+    "other": N_("Lí do khác"),
 }
 
 
@@ -92,11 +119,11 @@ class TransitionRefused(Exception):
 
     def __init__(self, state, action, reason="state"):
         self.state, self.action, self.reason = State(state), Action(action), reason
-        label = STATE_LABELS[self.state]
+        label, verb = STATE_LABELS[self.state], ACTION_LABELS[self.action]
         if reason == "state":
-            message = f"Không thể '{self.action.value}' khi mục đang ở trạng thái '{label}' ({self.state.value})."
+            message = f"Không thể '{verb}' khi mục đang ở trạng thái '{label}' ({self.state.value})."
         else:
-            message = f"Bạn không được '{self.action.value}' mục này ở trạng thái '{label}'."
+            message = f"Bạn không được '{verb}' mục này ở trạng thái '{label}'."
         super().__init__(message)
         self.message = message
 

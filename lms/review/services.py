@@ -1,0 +1,403 @@
+"""Writes of the review engine. Every function takes the actor explicitly, asks
+`lms.review.permissions`, records a WorkflowEvent in the same transaction, notifies whoever the
+change concerns, flushes and never commits (the view or the CLI command commits once).
+
+A state the item is not in raises Conflict (409, code "invalid_transition"); an actor who may not
+act raises Forbidden (403); bad scores, reasons or notes raise ValidationError (422). Hiding
+what the caller may not see (404) is the view's job, through `permissions.can_view`.
+"""
+
+import re
+
+from ..core.errors import Conflict, Forbidden, NotFound, ValidationError
+from ..core.timeutil import utcnow
+from ..extensions import db
+from . import permissions
+from .models import Notification, Review, ReviewCriterion, WorkflowEvent
+from .queries import (  # noqa: F401  (reads are part of this module's interface)
+    QueueEntry,
+    QueueSummary,
+    claimed_items,
+    criteria,
+    history,
+    latest_request,
+    queue,
+    queues_overview,
+    reviews_of,
+    under_review,
+)
+from .registry import ITEM_TYPES, load_item, register_item_type  # noqa: F401
+from .workflow import (
+    DECISIONS,
+    NEEDS_REASON,
+    REASON_CODES,
+    STATE_LABELS,
+    Action,
+    State,
+    TransitionRefused,
+)
+
+DEFAULT_CRITERIA = [
+    ("content_accuracy", "Độ chính xác của nội dung",
+     "Kiến thức đúng, cập nhật, không có lỗi khoa học, chính tả hay thuật ngữ."),
+    ("curriculum_fit", "Phù hợp yêu cầu cần đạt của Chương trình GDPT 2018",
+     "Bám sát yêu cầu cần đạt của môn học và khối lớp đã chọn."),
+    ("pedagogy", "Tính sư phạm và rõ ràng",
+     "Trình bày mạch lạc, phù hợp lứa tuổi, hỗ trợ hoạt động dạy và học."),
+    ("technical_quality", "Chất lượng kĩ thuật",
+     "Tệp mở được, hình ảnh và âm thanh rõ, dung lượng hợp lí."),
+    ("accessibility", "Khả năng tiếp cận",
+     "Chữ dễ đọc, độ tương phản đủ, có phụ đề hoặc mô tả cho nội dung nghe nhìn."),
+    ("licensing", "Bản quyền và ghi nguồn",
+     "Giấy phép rõ ràng; tác giả và nguồn của tài liệu sử dụng lại được ghi đầy đủ."),
+]
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def item_link(item):
+    """The path notifications link to. Built by hand, not with url_for, because services also run
+    outside a request (CLI, jobs); /reviews/items/... redirects to the item's own page."""
+    return f"/reviews/items/{item.ITEM_TYPE}/{item.id}"
+
+
+def _refusal(error):
+    details = {"state": error.state.value, "action": error.action.value}
+    if error.reason == "state":
+        return Conflict("invalid_transition", error.message, details)
+    return Forbidden(error.message, details)
+
+
+def _check(actor, item, action):
+    try:
+        return permissions.check_transition(actor, item, action)
+    except TransitionRefused as error:
+        raise _refusal(error) from None
+
+
+def _record(item, actor, action, from_state, to_state, comment=None, reason_code=None):
+    event = WorkflowEvent(
+        item_type=item.ITEM_TYPE, item_id=item.id, version_number=item.current_version_number(),
+        from_state=State(from_state).value, to_state=State(to_state).value, action=Action(action).value,
+        actor_id=actor.id, comment=(comment or "").strip() or None, reason_code=reason_code, at=utcnow())
+    db.session.add(event)
+    return event
+
+
+def _move(item, actor, action, target, comment=None, reason_code=None, **fields):
+    """Change the state in memory, record the event, run the item's hook, flush."""
+    from_state = State(item.state)
+    item.state = target.value
+    for name, value in fields.items():
+        setattr(item, name, value)
+    event = _record(item, actor, action, from_state, target, comment, reason_code)
+    item.on_transition(Action(action), from_state, target, actor)
+    db.session.flush()
+    return event
+
+
+def _conditional_move(item, action, expected_state, values, expected_claimant=...):
+    """UPDATE ... WHERE id = ? AND state = ?: only one of two concurrent requests wins.
+
+    The loser's UPDATE matches no row (the winner changed the state first) and gets a 409
+    naming the state it lost to.
+    """
+    cls = type(item)
+    query = db.update(cls).where(cls.id == item.id, cls.state == State(expected_state).value)
+    if expected_claimant is not ...:
+        query = query.where(cls.claimed_by_id.is_(None) if expected_claimant is None
+                            else cls.claimed_by_id == expected_claimant)
+    result = db.session.execute(query.values(**values).execution_options(synchronize_session=False))
+    db.session.refresh(item)
+    if result.rowcount != 1:
+        refused = TransitionRefused(item.state, action, "state")
+        message = refused.message
+        if item.state == State(expected_state):  # same state, another claimant
+            message = "Mục này vừa được giao cho người khác. Hãy tải lại trang."
+        raise Conflict("invalid_transition", message, {"state": item.state, "action": Action(action).value})
+
+
+def notify(user, message, link=None):
+    """An in-app notification. Stored in Vietnamese, the district's language, whoever's session
+    caused it (the recipient's language is not known here)."""
+    user_id = getattr(user, "id", user)
+    if user_id is None:
+        return None
+    notification = Notification(user_id=user_id, message=message[:500], link=link, created_at=utcnow())
+    db.session.add(notification)
+    return notification
+
+
+def _notify_owner(item, actor, message):
+    if item.owner_id != actor.id:
+        notify(item.owner_id, message, item_link(item))
+
+
+def _title(item):
+    return f"“{item.title_for_queue()}”"
+
+
+# --- transitions -----------------------------------------------------------------------------
+
+def submit(item, actor, comment=None):
+    """Put the item in its subject group's pool (draft, changes requested, or an approved item
+    with a newer version)."""
+    target = _check(actor, item, Action.SUBMIT)
+    return _move(item, actor, Action.SUBMIT, target, comment, submitted_at=utcnow(),
+                 claimed_by_id=None, claimed_at=None, decided_at=None)
+
+
+def withdraw(item, actor, comment=None):
+    """The owner takes the item back before a decision (→ draft), or the owner or the district
+    admin withdraws an approved item (→ withdrawn)."""
+    target = _check(actor, item, Action.WITHDRAW)
+    claimant_id = item.claimed_by_id if item.state == State.IN_REVIEW else None
+    fields = {"claimed_by_id": None, "claimed_at": None} if target == State.DRAFT else {}
+    event = _move(item, actor, Action.WITHDRAW, target, comment, **fields)
+    if claimant_id is not None and claimant_id != actor.id:
+        notify(claimant_id, f"{actor.full_name} đã rút {_title(item)} khỏi thẩm định; "
+                            "bạn không cần thẩm định mục này nữa.", item_link(item))
+    _notify_owner(item, actor, f"{actor.full_name} đã gỡ {_title(item)} khỏi kho dùng chung.")
+    return event
+
+
+def claim(item, reviewer):
+    """Take the item out of the pool to review it. Safe against two reviewers at once."""
+    _check(reviewer, item, Action.CLAIM)
+    now = utcnow()
+    _conditional_move(item, Action.CLAIM, State.SUBMITTED,
+                      {"state": State.IN_REVIEW.value, "claimed_by_id": reviewer.id, "claimed_at": now})
+    event = _record(item, reviewer, Action.CLAIM, State.SUBMITTED, State.IN_REVIEW)
+    item.on_transition(Action.CLAIM, State.SUBMITTED, State.IN_REVIEW, reviewer)
+    _notify_owner(item, reviewer, f"{reviewer.full_name} đã nhận thẩm định {_title(item)}.")
+    db.session.flush()
+    return event
+
+
+def release(item, actor, comment=None):
+    """Put a claimed item back in the pool (its claimant or the district admin)."""
+    target = _check(actor, item, Action.RELEASE)
+    claimant_id = item.claimed_by_id
+    event = _move(item, actor, Action.RELEASE, target, comment, claimed_by_id=None, claimed_at=None)
+    _notify_owner(item, actor, f"{_title(item)} đã được trả lại hàng đợi thẩm định.")
+    if claimant_id is not None and claimant_id != actor.id:
+        notify(claimant_id, f"{actor.full_name} đã trả {_title(item)} về hàng đợi; "
+                            "bạn không còn giữ mục này.", item_link(item))
+    db.session.flush()
+    return event
+
+
+def validate_scores(scores, partial=False):
+    """Scores per active criterion code: an integer 0..max_score, or None for not applicable.
+
+    Approval needs every active criterion (partial=False); unknown codes and out-of-range values
+    are refused. Returns the cleaned mapping; raises ValidationError listing each bad field.
+    """
+    if scores is None:
+        scores = {}
+    if not isinstance(scores, dict):
+        raise ValidationError("Điểm phải là một bảng {mã tiêu chí: điểm}.",
+                              {"scores": "Cần một đối tượng {mã tiêu chí: 0–3 hoặc null}."})
+    active = {c.code: c for c in criteria()}
+    errors = {}
+    for code in scores:
+        if code not in active:
+            errors[f"scores.{code}"] = "Không có tiêu chí đang áp dụng với mã này."
+    for code, criterion in active.items():
+        if code not in scores:
+            if not partial:
+                errors[f"scores.{code}"] = (f"Thiếu điểm cho tiêu chí '{criterion.title}' "
+                                            f"(0–{criterion.max_score} hoặc không áp dụng).")
+            continue
+        value = scores[code]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or not 0 <= value <= criterion.max_score):
+            errors[f"scores.{code}"] = (f"Điểm của tiêu chí '{criterion.title}' phải là số nguyên "
+                                        f"0–{criterion.max_score} hoặc null (không áp dụng).")
+    if errors:
+        raise ValidationError("Điểm thẩm định chưa hợp lệ.", errors)
+    return {code: scores[code] for code in active if code in scores}
+
+
+def decide(item, reviewer, decision, comment, scores=None, reason_code=None):
+    """The claimant's decision: approve (a score for every active criterion), or request changes
+    or reject (a reason code from workflow.REASON_CODES and a note the author sees)."""
+    try:
+        action = Action(decision)
+    except ValueError:
+        action = None
+    if action not in DECISIONS:
+        raise ValidationError("Quyết định không hợp lệ.",
+                              {"decision": "Chọn approve, request_changes hoặc reject."})
+    target = _check(reviewer, item, action)
+    comment = (comment or "").strip()
+    if action in NEEDS_REASON:
+        errors = {}
+        if reason_code not in REASON_CODES:
+            errors["reason_code"] = "Chọn một lí do: " + ", ".join(REASON_CODES) + "."
+        if not comment:
+            errors["comment"] = "Cần ghi rõ điều tác giả phải sửa hoặc lí do từ chối."
+        if errors:
+            raise ValidationError("Cần lí do và ghi chú cho tác giả.", errors)
+        scores = validate_scores(scores, partial=True) if scores else {}
+    else:
+        scores = validate_scores(scores)
+        reason_code = None
+    now = utcnow()
+    review = Review(item_type=item.ITEM_TYPE, item_id=item.id, version_number=item.current_version_number(),
+                    reviewer_id=reviewer.id, decision=action.value, reason_code=reason_code,
+                    comment=comment or None, scores=scores, at=now)
+    db.session.add(review)
+    _move(item, reviewer, action, target, comment, reason_code, decided_at=now)
+    outcome = {
+        Action.APPROVE: "đã duyệt",
+        Action.REQUEST_CHANGES: f"yêu cầu chỉnh sửa ({REASON_CODES.get(reason_code, '')})",
+        Action.REJECT: f"từ chối ({REASON_CODES.get(reason_code, '')})",
+    }[action]
+    _notify_owner(item, reviewer, f"{reviewer.full_name} {outcome} {_title(item)}.")
+    db.session.flush()
+    return review
+
+
+def reassign(item, admin, reviewer):
+    """The district admin hands a waiting or claimed item to a reviewer of its subject."""
+    from_state = State(item.state)
+    _check(admin, item, Action.REASSIGN)
+    if reviewer is None or not permissions.can_be_assigned(reviewer, item):
+        raise ValidationError("Người được giao phải là thành viên tổ thẩm định của môn này và "
+                              "không phải tác giả.", {"reviewer": getattr(reviewer, "username", None)})
+    previous = item.claimed_by_id
+    if previous == reviewer.id:
+        raise ValidationError("Người này đang thẩm định mục này.", {"reviewer": reviewer.username})
+    _conditional_move(item, Action.REASSIGN, from_state,
+                      {"state": State.IN_REVIEW.value, "claimed_by_id": reviewer.id,
+                       "claimed_at": utcnow()}, expected_claimant=previous)
+    event = _record(item, admin, Action.REASSIGN, from_state, State.IN_REVIEW,
+                    f"Giao cho {reviewer.full_name} ({reviewer.username})")
+    item.on_transition(Action.REASSIGN, from_state, State.IN_REVIEW, admin)
+    notify(reviewer, f"{admin.full_name} đã giao cho bạn thẩm định {_title(item)}.", item_link(item))
+    if previous is not None:
+        notify(previous, f"{_title(item)} đã được giao cho người khác thẩm định.", item_link(item))
+    _notify_owner(item, admin, f"{_title(item)} được giao cho {reviewer.full_name} thẩm định.")
+    db.session.flush()
+    return event
+
+
+def revise(item, actor, note):
+    """A new version was uploaded: changes requested or withdrawn → draft; a draft stays a draft;
+    an approved item stays approved (its approved version stays published until the new one is
+    submitted and approved)."""
+    target = _check(actor, item, Action.REVISE)
+    fields = {} if target == State.APPROVED else {"claimed_by_id": None, "claimed_at": None}
+    return _move(item, actor, Action.REVISE, target, note, **fields)
+
+
+# --- criteria --------------------------------------------------------------------------------
+
+def ensure_default_criteria():
+    """Seed the default criteria once (idempotent; a criterion the admin deactivated stays so)."""
+    existing = set(db.session.scalars(db.select(ReviewCriterion.code)).all())
+    position = db.session.scalar(db.select(db.func.max(ReviewCriterion.position))) or 0
+    created = 0
+    for code, title, description in DEFAULT_CRITERIA:
+        if code in existing:
+            continue
+        position += 1
+        db.session.add(ReviewCriterion(code=code, title=title, description=description, max_score=3,
+                                       position=position, active=True, created_at=utcnow()))
+        created += 1
+    db.session.flush()
+    return created
+
+
+def _require_criteria_admin(actor):
+    if not permissions.can_manage_criteria(actor):
+        raise Forbidden("Chỉ Phòng GD&ĐT quản lí tiêu chí thẩm định.")
+
+
+def _criterion_fields(title, description, max_score):
+    errors = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = "Cần tên tiêu chí."
+    elif len(title) > 200:
+        errors["title"] = "Tên tiêu chí tối đa 200 kí tự."
+    if isinstance(max_score, bool) or not isinstance(max_score, int) or not 1 <= max_score <= 10:
+        errors["max_score"] = "Điểm tối đa là số nguyên từ 1 đến 10."
+    return title, (description or "").strip(), errors
+
+
+def create_criterion(actor, code, title, description="", max_score=3):
+    """A new published criterion, last in order. Its code never changes: reviews store scores by
+    code."""
+    _require_criteria_admin(actor)
+    code = (code or "").strip().lower()
+    title, description, errors = _criterion_fields(title, description, max_score)
+    if not re.fullmatch(r"[a-z][a-z0-9_]{1,39}", code):
+        errors["code"] = "Mã gồm 2–40 chữ thường không dấu, chữ số hoặc '_', bắt đầu bằng chữ."
+    elif db.session.scalar(db.select(ReviewCriterion.id).where(ReviewCriterion.code == code)):
+        errors["code"] = "Mã này đã có."
+    if errors:
+        raise ValidationError("Tiêu chí chưa hợp lệ.", errors)
+    position = (db.session.scalar(db.select(db.func.max(ReviewCriterion.position))) or 0) + 1
+    criterion = ReviewCriterion(code=code, title=title, description=description, max_score=max_score,
+                                position=position, active=True, created_at=utcnow())
+    db.session.add(criterion)
+    db.session.flush()
+    return criterion
+
+
+def update_criterion(actor, criterion, title, description, max_score):
+    _require_criteria_admin(actor)
+    title, description, errors = _criterion_fields(title, description, max_score)
+    if errors:
+        raise ValidationError("Tiêu chí chưa hợp lệ.", errors)
+    criterion.title, criterion.description, criterion.max_score = title, description, max_score
+    db.session.flush()
+    return criterion
+
+
+def set_criterion_active(actor, criterion, active):
+    """Deactivate (or bring back) a criterion; approvals from now on need only active ones."""
+    _require_criteria_admin(actor)
+    criterion.active = bool(active)
+    db.session.flush()
+    return criterion
+
+
+def move_criterion(actor, criterion, offset):
+    """Move a criterion up (offset -1) or down (+1) in the published order."""
+    _require_criteria_admin(actor)
+    ordered = criteria(active_only=False)
+    index = ordered.index(criterion)
+    new_index = max(0, min(len(ordered) - 1, index + offset))
+    ordered.insert(new_index, ordered.pop(index))
+    for position, row in enumerate(ordered, start=1):
+        row.position = position
+    db.session.flush()
+    return criterion
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+def mark_read(user, notification):
+    if notification is None:
+        raise NotFound()
+    if notification.user_id != user.id:
+        raise Forbidden()
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.flush()
+    return notification
+
+
+def mark_all_read(user):
+    count = db.session.execute(
+        db.update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+    db.session.flush()
+    return count
+
+
+def state_label(state):
+    return STATE_LABELS[State(state)]
