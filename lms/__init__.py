@@ -42,11 +42,15 @@ def create_app(test_config=None):
     from .accounts.views import bp as accounts_bp
     from .api import bp as api_bp
     from .home.views import bp as home_bp
+    from .materials.views import bp as materials_bp
+    from .review.views import bp as review_bp
     from .schools.views import bp as schools_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(schools_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(materials_bp)
     app.register_blueprint(api_bp)
 
     from .cli import lms_cli

@@ -15,9 +15,15 @@ lms_cli = AppGroup("lms", help="Học liệu administration.")
 
 
 def _fail(error):
+    """Exit with the error; bad rows of an import as one "dòng N: message" line each."""
     db.session.rollback()
-    details = "".join(f"\n  - {k}: {v}" for k, v in (error.details or {}).items())
-    raise click.ClickException(f"{error.message}{details}")
+    lines = []
+    for key, value in (error.details or {}).items():
+        if key == "rows" and isinstance(value, list):
+            lines += [f"\ndòng {row.get('line')}: {row.get('message')}" for row in value]
+        else:
+            lines.append(f"\n  - {key}: {value}")
+    raise click.ClickException(f"{error.message}{''.join(lines)}")
 
 
 def ensure_instance_secret(app):
@@ -35,12 +41,14 @@ def ensure_instance_secret(app):
 @lms_cli.command("init")
 def init_command():
     """Migrate the database to head and load the reference data (idempotent)."""
+    from .review.services import ensure_default_criteria
     from .schools import services
 
     if ensure_instance_secret(current_app):
         click.echo("Wrote a new SECRET_KEY to instance/config.py")
     upgrade()
     result = services.init_reference_data()
+    ensure_default_criteria()
     db.session.commit()
     click.echo(f"Database at head; reference data loaded ({result['created']} new topics).")
 
@@ -49,12 +57,14 @@ def init_command():
 @click.option("--if-empty", is_flag=True, help="Only seed when there are no users yet.")
 def seed_demo_command(if_empty):
     """Create the demo district (idempotent)."""
+    from .review.services import ensure_default_criteria
     from .schools import demo
 
     if if_empty and not demo.is_empty():
         click.echo("Database already has users; demo not seeded.")
         return
     demo.seed_demo()
+    ensure_default_criteria()
     db.session.commit()
     click.echo(f"Demo district ready. Password for every account: {demo.DEMO_PASSWORD}")
     for name in demo.DEMO_USERNAMES:

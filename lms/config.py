@@ -30,6 +30,9 @@ class Defaults:
     API_TOKEN_DAYS = 90
     MAX_CONTENT_LENGTH = None  # per-kind limits are enforced while streaming
     UPLOAD_LIMITS_MB = {"video": 500, "default": 100}
+    PACKAGE_MAX_MEMBERS = 2000  # HTML5 packages (zip): members, and total size once inflated
+    PACKAGE_MAX_UNCOMPRESSED_MB = 500
+    PACKAGE_LINK_HOURS = 12  # how long a signed link into an HTML5 package stays valid
     IMPORT_MAX_MB = 10
     HUEY_IMMEDIATE = False
     SEARCH_ENABLED = True

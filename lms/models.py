@@ -1,4 +1,6 @@
 """Every feature's models, imported so that the metadata (and Alembic) sees all tables."""
 
 from .accounts.models import *  # noqa: F401,F403
+from .materials.models import *  # noqa: F401,F403
+from .review.models import *  # noqa: F401,F403
 from .schools.models import *  # noqa: F401,F403

@@ -11,4 +11,4 @@ from ..extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-from . import auth, openapi, views  # noqa: E402,F401  (routes register on bp)
+from . import auth, materials, openapi, review, views  # noqa: E402,F401  (routes register on bp)

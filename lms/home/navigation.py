@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..accounts import permissions as account_perms
+from ..materials import permissions as material_perms
+from ..review import permissions as review_perms
 from ..schools import permissions as school_perms
 
 # (label, endpoint, predicate): one list, filtered by the predicates, so navigation and the
@@ -19,6 +21,11 @@ NAVIGATION = [
     (_l("Người dùng"), "schools.user_list", school_perms.can_list_users),
     (_l("Lớp học"), "schools.classroom_list", account_perms.is_school_admin),
     (_l("Nhập học sinh"), "schools.student_import", account_perms.is_school_admin),
+    (_l("Thư viện học liệu"), "materials.library", material_perms.can_browse_library),
+    (_l("Học liệu của tôi"), "materials.mine", material_perms.can_upload),
+    (_l("Tải lên"), "materials.upload", material_perms.can_upload),
+    (_l("Hàng đợi thẩm định"), "review.queue", review_perms.can_use_queue),
+    (_l("Tiêu chí thẩm định"), "review.criteria", review_perms.can_manage_criteria),
 ]
 
 

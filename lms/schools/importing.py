@@ -18,6 +18,8 @@ Rules:
   collision. They never change on a later import, even when the student moves class.
 - First passwords are generated (see `services.generate_password`) and handed back once, as the
   sheet built by `passwords_sheet`.
+- On the web a confirmed import runs as a job (`jobs.run_student_import`): hashing a scrypt
+  password per new account takes minutes for a whole school, far past a request's time limit.
 
 Messages here are plain Vietnamese, like the services' (this also runs from the CLI, outside a
 request, where no locale is selected).
@@ -26,16 +28,15 @@ request, where no locale is selected).
 import datetime as dt
 import os
 import re
-import secrets
-import tempfile
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
+
+from flask import current_app
 
 from ..accounts import services as account_services
 from ..accounts.models import Role
 from ..core.errors import ValidationError
 from ..core.spreadsheet import read_table, write_xlsx
+from ..core.storage import TempStash
 from ..core.text import clean_line, fold
 from ..extensions import db
 from . import queries, services
@@ -270,6 +271,12 @@ def import_students(school, data, filename):
     if not preview.ok:
         raise ValidationError(f"Có {len(preview.error_rows)} dòng lỗi; chưa nhập dòng nào.",
                               {"rows": preview.errors()}, code="import_rejected")
+    # Hash every first password before the first write: the write lock is then held for
+    # milliseconds per row rather than the ~0.1 s that each scrypt hash costs.
+    new_rows = [row for row in preview.rows if row.existing is None]
+    passwords = [services.generate_password() for _ in new_rows]
+    hashes = dict(zip((id(r) for r in new_rows),
+                      zip(passwords, account_services.hash_passwords(passwords), strict=True), strict=True))
     classrooms = {c.name: c for c in queries.classrooms_of(school, preview.year)}
     for name in preview.new_classes:
         classrooms[name] = services.create_classroom(school, name, preview.year)
@@ -280,11 +287,11 @@ def import_students(school, data, filename):
             user.full_name, user.birth_date, user.gender = row.full_name, row.birth_date, row.gender
             updated.append((user, None))
         else:
-            password = services.generate_password()
+            password, password_hash = hashes[id(row)]
             user = account_services.create_user(
                 row.username, row.full_name, Role.STUDENT, password, school=school,
                 student_code=row.student_code, birth_date=row.birth_date, gender=row.gender,
-                must_change_password=True)
+                must_change_password=True, password_hash=password_hash)
             created.append((user, password))
         services.enroll(user, classrooms[row.class_name])
         class_of[user.id] = row.class_name
@@ -300,62 +307,7 @@ def passwords_sheet(result):
     return write_xlsx(SHEET_HEADERS, rows, title="Mật khẩu")
 
 
-class Stash:
-    """Bytes kept on disk between two requests under a random token: the uploaded file between the
-    preview and the confirmation, the passwords sheet until it is downloaded. Each is read once
-    and deleted; leftovers older than `max_age` seconds are swept on the next `put`.
-
-    (Only the import flow needs this so far; it can move to core/storage if another does.)
-    """
-
-    TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
-
-    def __init__(self, directory, max_age=3600):
-        self.directory = Path(directory)
-        self.max_age = max_age
-
-    def _path(self, token):
-        if not isinstance(token, str) or not self.TOKEN_RE.match(token):
-            return None
-        return self.directory / f"{token}.bin"
-
-    def put(self, data):
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self._sweep()
-        token = secrets.token_urlsafe(24)
-        # Written under a temporary name, then renamed; readable by this user only (passwords).
-        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, self._path(token))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return token
-
-    def take(self, token):
-        """The bytes stored under `token`, deleted as they are read; None if gone or never there."""
-        path = self._path(token)
-        if path is None:
-            return None
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return None
-        path.unlink(missing_ok=True)
-        return data
-
-    def discard(self, token):
-        path = self._path(token)
-        if path is not None:
-            path.unlink(missing_ok=True)
-
-    def _sweep(self):
-        cutoff = time.time() - self.max_age
-        for entry in self.directory.iterdir():
-            try:
-                if entry.stat().st_mtime < cutoff:
-                    entry.unlink()
-            except FileNotFoundError:
-                continue
+def stash():
+    """Where an upload waits between its preview and its import job, and a passwords sheet until
+    its one download (instance/tmp/student-imports)."""
+    return TempStash(os.path.join(current_app.instance_path, "tmp", "student-imports"))

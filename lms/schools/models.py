@@ -1,3 +1,5 @@
+import enum
+
 from sqlalchemy import CheckConstraint, UniqueConstraint
 
 from ..core.timeutil import utcnow
@@ -5,7 +7,7 @@ from ..extensions import db
 
 __all__ = [
     "Office", "School", "SchoolYear", "Classroom", "Subject", "Topic", "Enrollment", "Teaching",
-    "SubjectGroup", "subject_group_member", "Guardian",
+    "SubjectGroup", "subject_group_member", "Guardian", "ImportState", "StudentImport",
 ]
 
 
@@ -172,3 +174,40 @@ class Guardian(db.Model):
                           index=True)
     student_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), nullable=False,
                            index=True)
+
+
+class ImportState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class StudentImport(db.Model):
+    """One confirmed bulk student import, run as a background job (see schools/jobs.py).
+
+    The row is committed before the job is queued and records how it ended: the counts and the
+    one-time passwords sheet's stash token when done; every bad row ({line, message}) or the
+    failure in words when failed, in which case nothing of the file was written.
+    """
+
+    __tablename__ = "student_import"
+
+    id = db.Column(db.Integer, primary_key=True)
+    school_id = db.Column(db.Integer, db.ForeignKey("school.id"), nullable=False, index=True)
+    actor_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False)
+    state = db.Column(db.String(20), nullable=False, default=ImportState.QUEUED.value)
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    finished_at = db.Column(db.DateTime(timezone=True), nullable=True)
+    filename = db.Column(db.String(255), nullable=False, default="")
+    counts = db.Column(db.JSON, nullable=True)  # {"created": n, "updated": n, "classes_created": [...]}
+    errors = db.Column(db.JSON, nullable=True)  # [{"line": n, "message": "..."}]
+    message = db.Column(db.Text, nullable=True)
+    passwords_token = db.Column(db.String(64), nullable=True)  # cleared once downloaded
+
+    school = db.relationship("School")
+    actor = db.relationship("User")
+
+    @property
+    def finished(self):
+        return self.state in (ImportState.DONE, ImportState.FAILED)

@@ -28,8 +28,9 @@ from ..accounts.models import ROLE_LABELS, Role, User
 from ..accounts.permissions import can_manage_user, is_district_admin, is_school_admin
 from ..core.authz import authorize, require
 from ..core.errors import DomainError
+from ..core.timeutil import utcnow
 from ..extensions import db
-from . import importing, queries, services
+from . import importing, jobs, queries, services
 from .forms import (
     ClassroomForm,
     EnrollForm,
@@ -49,7 +50,16 @@ from .forms import (
     UserForm,
     choices,
 )
-from .models import Classroom, School, Subject, SubjectGroup, Teaching, Topic
+from .models import (
+    Classroom,
+    ImportState,
+    School,
+    StudentImport,
+    Subject,
+    SubjectGroup,
+    Teaching,
+    Topic,
+)
 from .permissions import (
     administers,
     assignable_roles,
@@ -65,7 +75,6 @@ bp = Blueprint("schools", __name__, template_folder="templates", url_prefix="/ad
 PER_PAGE = 50
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PENDING_IMPORT = "student_import"
-IMPORT_RESULT = "student_import_result"
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -622,10 +631,11 @@ def teaching_delete(teaching_id):
     return redirect(url_for(".teaching_list"))
 
 
-# --- bulk student import: upload -> preview -> confirm -> result (+ passwords sheet) ----------
+# --- bulk student import: upload -> preview -> confirm (a job) -> status (+ passwords sheet) ----
 
-def _stash():
-    return importing.Stash(os.path.join(current_app.instance_path, "tmp", "student-imports"))
+def _sees_import(user, record):
+    """An import exists only for the admins of its school (404 for anyone else)."""
+    return administers(user, record.school)
 
 
 @bp.route("/students/import", methods=["GET", "POST"])
@@ -640,12 +650,12 @@ def student_import():
     except DomainError as error:
         db.session.rollback()
         return render_template("schools/student_import.html", form=form, error=error), error.status
-    stash = _stash()
+    stash = importing.stash()
     stash.discard((session.pop(PENDING_IMPORT, None) or {}).get("token"))
     confirm = None
     if preview.ok:
         # The bytes wait on disk (not in the cookie) until confirmed; the token ties them to this session.
-        token = stash.put(data)
+        token = stash.put(data, os.path.splitext(filename)[1])
         session[PENDING_IMPORT] = {"token": token, "filename": filename, "school_id": current_user.school_id}
         confirm = ImportConfirmForm(formdata=None, token=token)
     db.session.rollback()  # a preview writes nothing
@@ -656,6 +666,8 @@ def student_import():
 @bp.route("/students/import/confirm", methods=["POST"])
 @require(is_school_admin)
 def student_import_confirm():
+    """Queue the previewed file: hashing a password per new student takes minutes for a whole
+    school, so the import runs as a job (checked again there) and this page follows it."""
     form = ImportConfirmForm()
     pending = session.get(PENDING_IMPORT)
     if not (form.validate_on_submit() and pending and pending.get("token") == form.token.data
@@ -664,48 +676,51 @@ def student_import_confirm():
               "warning")
         return redirect(url_for(".student_import"))
     session.pop(PENDING_IMPORT)
-    stash = _stash()
-    data = stash.take(pending["token"])
-    if data is None:
+    token = pending["token"]
+    if importing.stash().peek(token) is None:
         flash(_("Tệp đã tải lên không còn (quá hạn). Hãy tải tệp lên lại."), "warning")
         return redirect(url_for(".student_import"))
+    record = StudentImport(school_id=current_user.school_id, actor_id=current_user.id,
+                           filename=pending["filename"], state=ImportState.QUEUED.value)
+    db.session.add(record)
+    db.session.commit()  # before queueing: the worker must find the row
+    import_id = record.id
     try:
-        result = importing.import_students(current_user.school, data, pending["filename"])
-    except DomainError as error:
+        jobs.run_student_import(import_id, token)
+    except Exception:  # the queue refused it: say so rather than leave it "queued" for ever
+        current_app.logger.exception("Could not queue student import %s", import_id)
         db.session.rollback()
-        return render_template("schools/student_import.html", form=UploadForm(formdata=None),
-                               error=error), error.status
-    sheet = importing.passwords_sheet(result) if result.created else None
-    db.session.commit()
-    session[IMPORT_RESULT] = {**result.summary(), "token": stash.put(sheet) if sheet else None,
-                              "school_id": current_user.school_id}
-    flash(_("Đã nhập %(created)s học sinh mới, cập nhật %(updated)s học sinh.",
-            created=len(result.created), updated=len(result.updated)), "success")
-    return redirect(url_for(".student_import_result"))
+        importing.stash().discard(token)
+        record = db.session.get(StudentImport, import_id)
+        record.state, record.finished_at = ImportState.FAILED.value, utcnow()
+        record.message = "Không đưa được việc nhập vào hàng đợi. Hãy tải tệp lên lại sau ít phút."
+        db.session.commit()
+    return redirect(url_for(".student_import_status", import_id=import_id))
 
 
-@bp.route("/students/import/result")
+@bp.route("/students/import/<int:import_id>")
 @require(is_school_admin)
-def student_import_result():
-    result = session.get(IMPORT_RESULT)
-    if not result or result.get("school_id") != current_user.school_id:
-        flash(_("Chưa có lần nhập nào để xem kết quả."), "info")
-        return redirect(url_for(".student_import"))
-    return render_template("schools/student_import_result.html", result=result)
+def student_import_status(import_id):
+    record = _load(StudentImport, import_id, _sees_import)
+    response = current_app.make_response(render_template("schools/student_import_status.html",
+                                                         record=record))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
-@bp.route("/students/import/passwords.xlsx")
+@bp.route("/students/import/<int:import_id>/passwords.xlsx")
 @require(is_school_admin)
-def student_import_passwords():
-    result = session.get(IMPORT_RESULT)
-    data = None
-    if result and result.get("school_id") == current_user.school_id:
-        data = _stash().take(result.get("token"))
+def student_import_passwords(import_id):
+    record = _load(StudentImport, import_id, _sees_import)
+    token, data = record.passwords_token, None
+    if token:
+        data = importing.stash().take(token)  # once only, even for two clicks at the same time
+        record.passwords_token = None
+        db.session.commit()
     if data is None:
         flash(_("Bảng mật khẩu đã được tải về hoặc đã hết hạn. Có thể đặt lại mật khẩu từng tài khoản "
                 "trong trang Người dùng."), "warning")
-        return redirect(url_for(".student_import_result" if result else ".student_import"))
-    session[IMPORT_RESULT] = {**result, "token": None, "downloaded": True}
+        return redirect(url_for(".student_import_status", import_id=import_id))
     response = send_file(io.BytesIO(data), mimetype=XLSX_MIME, as_attachment=True,
                          download_name=f"mat-khau-hoc-sinh-{current_user.school.code}.xlsx")
     response.headers["Cache-Control"] = "no-store"

@@ -38,7 +38,20 @@ def _admin_ids(ids):
         "topic_delete": topics[1],
         "teaching_gv_van": db.session.scalar(db.select(Teaching.id).where(
             Teaching.teacher_id == ids["users"]["gv.van"])),
+        "student_import_thcs01": _student_import(ids),
     }
+
+
+def _student_import(ids):
+    """A finished import of THCS01 whose passwords sheet is already downloaded (no token)."""
+    from lms.schools.models import StudentImport
+
+    record = StudentImport(school_id=ids["thcs01"], actor_id=ids["users"]["bgh.thcs01"], state="done",
+                           filename="danh-sach.xlsx",
+                           counts={"created": 0, "updated": 0, "classes_created": []})
+    db.session.add(record)
+    db.session.commit()
+    return record.id
 
 
 def _review_ids():

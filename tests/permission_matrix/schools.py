@@ -60,7 +60,10 @@ ROUTES = {
     # bulk student import
     "schools.student_import": {"url": "/admin/students/import", **post(SCHOOL, 200)},
     "schools.student_import_confirm": {"url": "/admin/students/import/confirm", **post(SCHOOL, 302)},
-    "schools.student_import_result": {"url": "/admin/students/import/result", **only(SCHOOL, ok=302)},
-    "schools.student_import_passwords": {"url": "/admin/students/import/passwords.xlsx",
-                                         **only(SCHOOL, ok=302)},
+    "schools.student_import_status": {
+        "url": lambda ids: f"/admin/students/import/{ids['student_import_thcs01']}", **only(SCHOOL)},
+    # the sheet was downloaded already: back to the status page
+    "schools.student_import_passwords": {
+        "url": lambda ids: f"/admin/students/import/{ids['student_import_thcs01']}/passwords.xlsx",
+        **only(SCHOOL, ok=302)},
 }

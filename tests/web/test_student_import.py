@@ -2,17 +2,22 @@
 
 import datetime as dt
 import io
+import os
+import re
+import time
 
 import pytest
 from PIL import Image
 
+from lms.accounts import services as account_services
 from lms.accounts.models import Role, User
 from lms.core.errors import ValidationError
 from lms.core.spreadsheet import SpreadsheetError
+from lms.core.storage import TempStash
 from lms.extensions import db
 from lms.schools import importing, queries
-from lms.schools.models import Classroom, Enrollment
-from tests.conftest import login
+from lms.schools.models import Classroom, Enrollment, ImportState, StudentImport
+from tests.conftest import DEMO_PASSWORD, login
 from tests.web import conftest_admin
 from tests.web.conftest_admin import form_post, read_xlsx, student_rows, upload, user_named, xlsx_bytes
 
@@ -40,12 +45,29 @@ def classroom_of(user):
     return db.session.scalar(db.select(Classroom).join(Enrollment).where(Enrollment.student_id == user.id))
 
 
+STATUS_RE = re.compile(r"/admin/students/import/(\d+)$")
+REFRESH = '<meta http-equiv="refresh" content="2">'
+
+
 def preview_and_confirm(client, data, filename="danh-sach.xlsx"):
     page = upload(client, IMPORT_URL, data, filename)
     assert page.status_code == 200, page.get_data(as_text=True)[-2000:]
     html = page.get_data(as_text=True)
     token = html.split('name="token"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
     return form_post(client, "/admin/students/import/confirm", {"token": token})
+
+
+def status_url(confirmed):
+    """The status page a confirmation redirects to (the job already ran: immediate mode)."""
+    assert confirmed.status_code == 302, confirmed.get_data(as_text=True)[-2000:]
+    location = confirmed.headers["Location"]
+    assert STATUS_RE.search(location), location
+    return location
+
+
+def import_record(url):
+    db.session.expire_all()
+    return db.session.get(StudentImport, int(STATUS_RE.search(url).group(1)))
 
 
 def test_good_file_preview_confirm_and_passwords_sheet(app, school_admin, tmp_path):
@@ -59,9 +81,15 @@ def test_good_file_preview_confirm_and_passwords_sheet(app, school_admin, tmp_pa
     assert students_count() == before  # a preview writes nothing
 
     token = html.split('name="token"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
-    response = form_post(client, "/admin/students/import/confirm", {"token": token})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/students/import/result")
-    assert "Tài khoản mới: 4" in client.get("/admin/students/import/result").get_data(as_text=True)
+    url = status_url(form_post(client, "/admin/students/import/confirm", {"token": token}))
+    status = client.get(url)
+    html = status.get_data(as_text=True)
+    assert status.status_code == 200 and status.headers["Cache-Control"] == "no-store"
+    assert 'data-state="done"' in html and REFRESH not in html  # finished: no more reloading
+    assert "Tài khoản mới: 4" in html and "Lớp mới: 8A3" in html
+    record = import_record(url)
+    assert (record.state, record.counts["created"], record.counts["updated"]) == ("done", 4, 0)
+    assert record.finished_at is not None and record.errors is None
 
     db.session.expire_all()
     assert students_count() == before + 4
@@ -72,7 +100,9 @@ def test_good_file_preview_confirm_and_passwords_sheet(app, school_admin, tmp_pa
     assert classroom_of(user_named("chaulm.7a1.0003")).name == "7A1"
     assert classroom_of(user_named("dungpd.8a3.0004")).name == "8A3"
 
-    sheet = client.get("/admin/students/import/passwords.xlsx")
+    download = f"{url}/passwords.xlsx"
+    assert f'href="{download}"' in html
+    sheet = client.get(download)
     assert sheet.status_code == 200
     assert sheet.headers["Content-Disposition"].startswith("attachment")
     assert sheet.headers["Cache-Control"] == "no-store"
@@ -84,9 +114,12 @@ def test_good_file_preview_confirm_and_passwords_sheet(app, school_admin, tmp_pa
     assert all(len(r[3]) >= 8 for r in rows[1:])
 
     # Once only: the sheet is gone from the instance folder after the download.
-    again = client.get("/admin/students/import/passwords.xlsx")
-    assert again.status_code == 302
+    again = client.get(download)
+    assert again.status_code == 302 and again.headers["Location"].endswith(url)
     assert not any((tmp_path / "instance" / "tmp" / "student-imports").iterdir())
+    assert import_record(url).passwords_token is None
+    after = client.get(url).get_data(as_text=True)
+    assert "đã được tải về" in after and download not in after
 
     # The first password from the sheet signs the student in.
     other = app.test_client()
@@ -95,7 +128,7 @@ def test_good_file_preview_confirm_and_passwords_sheet(app, school_admin, tmp_pa
 
 def test_second_import_updates_instead_of_duplicating(app, school_admin, tmp_path):
     client = school_admin
-    assert preview_and_confirm(client, xlsx_bytes(tmp_path, GOOD)).status_code == 302
+    assert import_record(status_url(preview_and_confirm(client, xlsx_bytes(tmp_path, GOOD)))).state == "done"
     db.session.expire_all()
     before = students_count()
     first_hash = user_named("annv.6a1.0001").password_hash
@@ -109,7 +142,7 @@ def test_second_import_updates_instead_of_duplicating(app, school_admin, tmp_pat
     )
     page = upload(client, IMPORT_URL, xlsx_bytes(tmp_path, changed, name="lan-2.xlsx"), "lan-2.xlsx")
     assert "cập nhật" in page.get_data(as_text=True)
-    assert preview_and_confirm(client, xlsx_bytes(tmp_path, changed, name="lan-2.xlsx")).status_code == 302
+    url = status_url(preview_and_confirm(client, xlsx_bytes(tmp_path, changed, name="lan-2.xlsx")))
 
     db.session.expire_all()
     assert students_count() == before + 1
@@ -119,7 +152,8 @@ def test_second_import_updates_instead_of_duplicating(app, school_admin, tmp_pat
     assert classroom_of(an).name == "6A2"
     assert db.session.scalar(db.select(db.func.count(Enrollment.id)).where(Enrollment.student_id == an.id)) == 1
     assert user_named("emvt.6a2.0005") is not None
-    rows = read_xlsx(client.get("/admin/students/import/passwords.xlsx").data)
+    assert import_record(url).counts == {"created": 1, "updated": 4, "classes_created": []}  # 6A2 exists
+    rows = read_xlsx(client.get(f"{url}/passwords.xlsx").data)
     assert [r[0] for r in rows[1:]] == ["emvt.6a2.0005"]  # only the new account has a first password
 
 
@@ -193,7 +227,7 @@ def test_wrong_headers_are_named(app, school_admin, tmp_path):
 def test_headers_match_without_diacritics_and_csv_works(app, school_admin):
     csv = ("Ma dinh danh Bo GD&DT;Ho ten;Ngay sinh;Gioi tinh;Lop hoc;Khoi hoc\n"
            "7900000001;Nguyễn Văn An;05/09/2013;Nam;6A1;6\n").encode("utf-8-sig")
-    assert preview_and_confirm(school_admin, csv, "danh-sach.csv").status_code == 302
+    assert import_record(status_url(preview_and_confirm(school_admin, csv, "danh-sach.csv"))).state == "done"
     db.session.expire_all()
     assert classroom_of(user_named("annv.6a1.0001")).name == "6A1"
 
@@ -255,7 +289,112 @@ def test_cli_import_users(app, demo, runner, tmp_path):
     again = runner.invoke(args=["lms", "import-users", str(tmp_path / "thcs01.xlsx"), "--school", "THCS01"])
     assert "Imported 0 students (4 updated)" in again.output
 
-    bad = student_rows(("123", "An", "05/09/2013", "Nam", "6A1", 6))
+    bad = student_rows(("123", "An", "05/09/2013", "Nam", "6A1", 6),
+                       ("7900000009", "Bình", "31/02/2013", "Nữ", "6A1", 6))
     xlsx_bytes(tmp_path, bad, name="bad.xlsx")
     failed = runner.invoke(args=["lms", "import-users", str(tmp_path / "bad.xlsx"), "--school", "THCS01"])
-    assert failed.exit_code != 0 and "Có 1 dòng lỗi" in failed.output
+    assert failed.exit_code != 0 and "Có 2 dòng lỗi" in failed.output
+    lines = failed.output.splitlines()
+    assert any(line.startswith("dòng 2: mã định danh '123' phải gồm đúng 10 chữ số") for line in lines)
+    assert "dòng 3: ngày sinh '31/02/2013' không hợp lệ (cần dd/mm/yyyy)" in lines
+    assert "{'line'" not in failed.output  # not the raw list any more
+
+
+# --- the import runs as a job; its status page follows it ---------------------------------------
+
+def test_data_changed_after_the_preview_fails_the_job_and_writes_nothing(app, school_admin, tmp_path):
+    """The job checks the file again: here two identifiers were given to other accounts between
+    the preview and the confirmation, so the whole import is refused, each row with its line."""
+    client = school_admin
+    page = upload(client, IMPORT_URL, xlsx_bytes(tmp_path, GOOD), "danh-sach.xlsx")
+    token = page.get_data(as_text=True).split('name="token"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
+    user_named("gv.toan").student_code = "7900000002"
+    user_named("hs2.6a1.01").student_code = "7900000003"
+    db.session.commit()
+    before = students_count()
+
+    url = status_url(form_post(client, "/admin/students/import/confirm", {"token": token}))
+    status = client.get(url)
+    html = status.get_data(as_text=True)
+    assert status.status_code == 200
+    assert 'data-state="failed"' in html and REFRESH not in html
+    assert "Có 2 dòng lỗi; chưa nhập dòng nào." in html
+    assert "Dòng 3: mã định danh đã gắn với tài khoản gv.toan, không phải học sinh" in html
+    assert "Dòng 4: mã định danh đã gắn với một tài khoản của trường khác" in html
+    assert "passwords.xlsx" not in html
+    record = import_record(url)
+    assert record.state == "failed" and record.passwords_token is None and record.counts is None
+    assert [e["line"] for e in record.errors] == [3, 4]
+
+    db.session.expire_all()
+    assert students_count() == before and user_named("annv.6a1.0001") is None
+    assert not db.session.scalar(db.select(Classroom).where(Classroom.name == "8A3"))  # no class either
+    assert not any((tmp_path / "instance" / "tmp" / "student-imports").iterdir())  # upload consumed
+
+
+def test_an_unexpected_error_is_recorded_logged_and_rolled_back(app, school_admin, tmp_path, monkeypatch,
+                                                                caplog):
+    real_import = importing.import_students
+
+    def crashing(school, data, filename):
+        real_import(school, data, filename)  # the accounts are flushed, then ...
+        raise RuntimeError("disk full\n[SQL: INSERT INTO user ...]")
+
+    monkeypatch.setattr(importing, "import_students", crashing)
+    before = students_count()
+    url = status_url(preview_and_confirm(school_admin, xlsx_bytes(tmp_path, GOOD)))
+    html = school_admin.get(url).get_data(as_text=True)
+    assert "Lỗi không mong đợi: RuntimeError: disk full" in html and "INSERT" not in html
+    assert import_record(url).state == "failed"
+    assert "Student import" in caplog.text and "disk full" in caplog.text
+    db.session.expire_all()
+    assert students_count() == before  # rolled back
+
+
+def test_status_page_reloads_itself_while_the_job_has_not_finished(app, school_admin):
+    record = StudentImport(school_id=thcs01().id, actor_id=user_named("bgh.thcs01").id,
+                           filename="danh-sach.xlsx", state=ImportState.QUEUED.value)
+    db.session.add(record)
+    db.session.commit()
+    url = f"/admin/students/import/{record.id}"
+    html = school_admin.get(url).get_data(as_text=True)
+    assert REFRESH in html and 'data-state="queued"' in html and "Đang chờ" in html
+    assert "<script" not in html.split("<body", 1)[0]  # the CSP allows no inline script
+
+    record.state = ImportState.RUNNING.value
+    db.session.commit()
+    html = school_admin.get(url).get_data(as_text=True)
+    assert REFRESH in html and 'data-state="running"' in html
+    assert school_admin.get(f"{url}/passwords.xlsx").status_code == 302  # nothing to download yet
+
+
+def test_another_schools_admin_gets_404(app, school_admin, tmp_path):
+    url = status_url(preview_and_confirm(school_admin, xlsx_bytes(tmp_path, GOOD)))
+    account_services.create_user("bgh.thcs02", "Hiệu trưởng THCS02", Role.SCHOOL_ADMIN, DEMO_PASSWORD,
+                                 school=queries.school_by_code("THCS02"))
+    db.session.commit()
+    other = app.test_client()
+    assert login(other, "bgh.thcs02").status_code == 302
+    assert other.get(url).status_code == 404
+    assert other.get(f"{url}/passwords.xlsx").status_code == 404
+    assert import_record(url).passwords_token is not None  # the sheet is still there for THCS01
+    assert other.get("/admin/students/import/999999").status_code == 404
+
+
+def test_temp_stash(tmp_path):
+    stash = TempStash(tmp_path / "stash")
+    token = stash.put(b"abc", ".XLSX")
+    assert TempStash.valid_token(token) and len(token) == 32
+    names = [p.name for p in (tmp_path / "stash").iterdir()]
+    assert len(names) == 1 and names[0].endswith(".xlsx") and token not in names[0]  # named by a hash
+    assert stash.peek(token) == b"abc" and stash.peek(token) == b"abc"
+    assert stash.take(token) == b"abc" and stash.take(token) is None and stash.peek(token) is None
+    for bad in ("../../etc/passwd", "x" * 31, "x" * 32 + "/", "*" * 32, None, 42):
+        assert stash.take(bad) is None and stash.peek(bad) is None
+    assert stash.put(b"", "/../x") and {p.suffix for p in (tmp_path / "stash").iterdir()} == {".bin"}
+
+    old = stash.put(b"old")
+    path = next(p for p in (tmp_path / "stash").iterdir() if stash.peek(old) and p.read_bytes() == b"old")
+    past = time.time() - 7200
+    os.utime(path, (past, past))
+    assert stash.purge(older_than_seconds=3600) == 1 and stash.peek(old) is None

@@ -1,0 +1,195 @@
+"""/api/v1/materials: the repository over the same services as the pages.
+
+Uploads are multipart/form-data streamed into the file store (materials.uploads), so a 500 MB
+video never sits in memory; 413 and 415 come back in the JSON error shape.
+"""
+
+from flask import g, request, url_for
+
+from ..core.authz import authorize
+from ..core.errors import DomainError, NotFound, ValidationError
+from ..core.pagination import paginate
+from ..core.timeutil import iso
+from ..extensions import db
+from ..materials import jobs, permissions, queries, services, serving, uploads
+from ..materials.models import Material
+from .auth import api_route
+from .review import register_workflow_api
+
+ERRORS = {401: "unauthenticated", 403: "forbidden", 404: "not_found"}
+UPLOAD_ERRORS = {413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_fields"}
+
+
+def load_material(material_id, user):
+    """The material, or NotFound (404) when the user may not know it exists."""
+    material = db.session.get(Material, material_id)
+    if material is None or not permissions.can_view(user, material):
+        raise NotFound()
+    return material
+
+
+def file_json(version):
+    stored = version.stored_file
+    return {
+        "name": version.file_name,
+        "size": stored.size,
+        "mime": stored.mime,
+        "sha256": stored.sha256,
+        "url": url_for("api.material_version_file", material_id=version.material_id, number=version.number),
+    }
+
+
+def version_json(version):
+    return {
+        "number": version.number,
+        "status": version.status,
+        "note": version.note,
+        "created_by_id": version.created_by_id,
+        "created_at": iso(version.created_at),
+        "processing_state": version.processing_state,
+        "processing_error": version.processing_error,
+        "file": file_json(version),
+    }
+
+
+def material_json(material, user):
+    """API.md's material, seen by `user`: those who see it only because it is published get the
+    published version alone."""
+    shown = permissions.visible_version(user, material)
+    all_versions = permissions.sees_all_versions(user, material)
+    versions = material.versions if all_versions else [v for v in material.versions
+                                                       if v.id == material.published_version_id]
+    return {
+        "id": material.id,
+        "title": material.title,
+        "description": material.description,
+        "subject": material.subject.code,
+        "grade": material.grade,
+        "topic": material.topic_id,
+        "series": material.series,
+        "kind": material.kind,
+        "license": material.license,
+        "author": material.author,
+        "source": material.source,
+        "uploader_is_author": material.uploader_is_author,
+        "state": material.state,
+        "owner_id": material.owner_id,
+        "school_id": material.school_id,
+        "version": shown.number if shown else None,
+        "published_version": material.published_version.number if material.is_published() else None,
+        "versions": [version_json(v) for v in versions],
+        "file": file_json(shown) if shown else None,
+        "created_at": iso(material.created_at),
+        "updated_at": iso(material.updated_at),
+        "url": url_for("materials.detail", material_id=material.id),
+    }
+
+
+def _receive():
+    received = uploads.receive(request)
+    if "attribution" in received.form and not received.form.get("source"):
+        received.form.setlist("source", received.form.getlist("attribution"))  # API.md's name
+    return received
+
+
+def _upload_of(received):
+    return services.Upload(received.blob, received.filename) if received.blob is not None else None
+
+
+@api_route("/materials", methods=["POST"], tag="materials",
+           responses={201: "material", **ERRORS, **UPLOAD_ERRORS})
+def create_material():
+    """Upload a material (multipart: file, title, subject, grade, kind, license, rights_confirmed;
+    optional description, topic, series, author, source/attribution, uploader_is_author, note)."""
+    user = g.api_user
+    authorize(permissions.can_upload(user), "Chỉ giáo viên tải học liệu lên kho.")
+    received = None
+    try:
+        received = _receive()
+        material = services.create_material(user, received.form, _upload_of(received),
+                                            received.form.get("note"))
+        db.session.commit()
+    except DomainError:
+        db.session.rollback()
+        services.discard_unreferenced(received.blob if received else None)
+        raise
+    jobs.process_material_version(material.latest_version.id)
+    return material_json(material, user), 201
+
+
+@api_route("/materials", tag="materials", responses={200: "{items, total, page, per_page}", 401: "unauthenticated"})
+def list_materials():
+    """The library of published materials (?subject=&grade=&kind=&series=&school=&q=&sort=newest|title);
+    ?mine=1 lists the caller's own materials in every state instead."""
+    user = g.api_user
+    if request.args.get("mine") in ("1", "true"):
+        select = db.select(Material).where(Material.owner_id == user.id).order_by(Material.updated_at.desc(),
+                                                                                  Material.id.desc())
+    else:
+        select = queries.library(queries.LibraryFilters.from_args(request.args))
+    return paginate(select, lambda m: material_json(m, user))
+
+
+@api_route("/materials/<int:material_id>", tag="materials", responses={200: "material", **ERRORS})
+def get_material(material_id):
+    """One material as the caller may see it."""
+    user = g.api_user
+    return material_json(load_material(material_id, user), user)
+
+
+@api_route("/materials/<int:material_id>", methods=["PATCH"], tag="materials",
+           body={"title": "string", "description": "string", "subject": "string", "grade": "integer",
+                 "topic": "integer", "series": "string", "kind": "string", "license": "string",
+                 "author": "string", "source": "string", "uploader_is_author": "boolean"},
+           responses={200: "material", **ERRORS, 409: "invalid_transition", 422: "invalid_fields"})
+def update_material(material_id):
+    """Change metadata fields (JSON); the owner, while the material is not under review or published."""
+    user = g.api_user
+    material = load_material(material_id, user)
+    data = request.get_json(silent=True) if request.is_json else request.form.to_dict()
+    if not isinstance(data, dict):
+        raise ValidationError("Cần một đối tượng JSON với các trường cần sửa.", {"body": "object"})
+    if "attribution" in data and "source" not in data:
+        data["source"] = data["attribution"]
+    services.update_metadata(material, user, data)
+    db.session.commit()
+    return material_json(material, user)
+
+
+@api_route("/materials/<int:material_id>/versions", methods=["POST"], tag="materials",
+           responses={201: "material (version + 1)", **ERRORS, 409: "invalid_transition", **UPLOAD_ERRORS})
+def add_material_version(material_id):
+    """A new version (multipart: file, note). The published version stays visible until the new
+    one is approved."""
+    user = g.api_user
+    material = load_material(material_id, user)
+    services.check_can_add_version(material, user)
+    received = None
+    try:
+        received = _receive()
+        upload = _upload_of(received)
+        if upload is None:
+            raise ValidationError("Cần tệp cho phiên bản mới.", {"file": "Bắt buộc."})
+        version = services.add_version(material, user, upload, received.form.get("note"))
+        db.session.commit()
+    except DomainError:
+        db.session.rollback()
+        services.discard_unreferenced(received.blob if received else None)
+        raise
+    jobs.process_material_version(version.id)
+    return material_json(material, user), 201
+
+
+@api_route("/materials/<int:material_id>/versions/<int:number>/file", tag="materials",
+           responses={200: "the file (attachment; Range supported)", **ERRORS})
+def material_version_file(material_id, number):
+    """Download one version's file (only the published one for those who see just that)."""
+    user = g.api_user
+    material = load_material(material_id, user)
+    version = material.version(number)
+    if not permissions.can_view_version(user, material, version):
+        raise NotFound()
+    return serving.send_download(version)
+
+
+register_workflow_api("materials", load_material, material_json)

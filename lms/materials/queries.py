@@ -1,0 +1,101 @@
+"""Reads of the materials repository: the shared library, a teacher's own materials."""
+
+from dataclasses import dataclass
+
+from ..core.text import clean_line
+from ..extensions import db
+from ..review import queries as review_queries
+from ..schools.models import School, Subject
+from .models import Kind, Material, Series
+
+SORTS = {
+    "newest": (Material.published_at.desc(), Material.id.desc()),
+    "title": (Material.title_sort.asc(), Material.id.asc()),
+}
+
+
+@dataclass
+class LibraryFilters:
+    """The library's filters, parsed from a query string; unknown values are ignored."""
+
+    subject: Subject | None = None
+    grade: int | None = None
+    kind: str | None = None
+    series: str | None = None
+    school: School | None = None
+    q: str = ""
+    sort: str = "newest"
+
+    @classmethod
+    def from_args(cls, args):
+        filters = cls()
+        code = clean_line(args.get("subject"))
+        if code:
+            filters.subject = db.session.scalar(db.select(Subject).where(Subject.code == code))
+        grade = clean_line(args.get("grade"))
+        if grade in ("6", "7", "8"):
+            filters.grade = int(grade)
+        kind = clean_line(args.get("kind"))
+        if kind in {k.value for k in Kind}:
+            filters.kind = kind
+        series = clean_line(args.get("series"))
+        if series in {s.value for s in Series}:
+            filters.series = series
+        school = clean_line(args.get("school"))
+        if school.isdigit():
+            filters.school = db.session.get(School, int(school))
+        filters.q = clean_line(args.get("q"))[:200]
+        sort = clean_line(args.get("sort"))
+        filters.sort = sort if sort in SORTS else "newest"
+        return filters
+
+    def as_args(self):
+        """The active filters as query-string values (for pagination links)."""
+        args = {"subject": self.subject.code if self.subject else None, "grade": self.grade,
+                "kind": self.kind, "series": self.series, "school": self.school.id if self.school else None,
+                "q": self.q or None, "sort": self.sort if self.sort != "newest" else None}
+        return {k: v for k, v in args.items() if v is not None}
+
+
+def library(filters):
+    """Published materials (the approved version stays listed while a newer one is reviewed)."""
+    query = db.select(Material).where(Material.published_version_id.is_not(None),
+                                      Material.state != "withdrawn")
+    if filters.subject is not None:
+        query = query.where(Material.subject_id == filters.subject.id)
+    if filters.grade is not None:
+        query = query.where(Material.grade == filters.grade)
+    if filters.kind:
+        query = query.where(Material.kind == filters.kind)
+    if filters.series:
+        query = query.where(Material.series == filters.series)
+    if filters.school is not None:
+        query = query.where(Material.school_id == filters.school.id)
+    if filters.q:
+        like = f"%{filters.q.lower()}%"
+        query = query.where(db.func.lower(Material.title).like(like))
+    return query.order_by(*SORTS[filters.sort])
+
+
+def owned_by(user):
+    return db.session.scalars(db.select(Material).where(Material.owner_id == user.id)
+                              .order_by(Material.updated_at.desc(), Material.id.desc())).all()
+
+
+def get(material_id):
+    return db.session.get(Material, material_id)
+
+
+def history(material):
+    return review_queries.history(material)
+
+
+def latest_request(material):
+    return review_queries.latest_request(material)
+
+
+def page(query, page_number, per_page=20):
+    """(rows, total) for one page of a select."""
+    total = db.session.scalar(db.select(db.func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.scalars(query.limit(per_page).offset((page_number - 1) * per_page)).all()
+    return rows, total

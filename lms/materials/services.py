@@ -1,0 +1,386 @@
+"""Writes of the materials repository: upload, metadata, versions, and the processing job's work.
+
+Every function takes the actor explicitly, flushes and never commits; the view or the job
+commits once. The workflow itself (submit, claim, decide, withdraw) is the review engine's
+(`lms.review.services`); a new version is its `revise` transition.
+"""
+
+import io
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from ..core import extract, filetypes, storage, zipsafety
+from ..core.errors import DomainError, Forbidden, ValidationError
+from ..core.sanitize import clean_html
+from ..core.storage import StoredBlob
+from ..core.text import clean_line, fold
+from ..core.timeutil import utcnow
+from ..extensions import db
+from ..review import permissions as review_perms
+from ..review import services as review_services
+from ..review.workflow import Action, State, TransitionRefused
+from ..schools.models import Subject, Topic
+from . import permissions
+from .models import (
+    KIND_CATEGORIES,
+    KIND_NAMES,
+    Kind,
+    License,
+    Material,
+    MaterialVersion,
+    Processing,
+    Series,
+    StoredFile,
+    VersionStatus,
+)
+from .uploads import file_store
+
+MAX_TITLE = 300
+MAX_DESCRIPTION = 20_000
+MAX_NOTE = 2_000
+FIELDS = ("title", "description", "subject", "grade", "topic", "series", "kind", "license", "author",
+          "source", "uploader_is_author", "rights_confirmed")
+_TRUE = {"1", "true", "on", "yes", "y"}
+_FALSE = {"0", "false", "off", "no", "n", ""}
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file that the request streamed into the store, with the name it was sent under."""
+
+    blob: StoredBlob
+    filename: str
+
+
+# --- files -----------------------------------------------------------------------------------
+
+def accept_file(upload):
+    """Check a stored upload's content and return its StoredFile row (shared by identical bytes).
+
+    The type is sniffed from the bytes and must agree with the extension (415 naming what the
+    content is); an HTML5 package must be a safe zip with an index.html (422 otherwise).
+    """
+    path = upload.blob.path
+    try:
+        detected = filetypes.check_upload(path, upload.filename)
+    except filetypes.FileTypeError as error:
+        raise DomainError(error.code, error.message, {"file": error.message, **error.details},
+                          status=415) from None
+    index = None
+    if detected.kind_code == "html5zip":
+        config = current_app.config
+        try:
+            index = zipsafety.check_zip(path, max_members=config["PACKAGE_MAX_MEMBERS"],
+                                max_total_uncompressed=config["PACKAGE_MAX_UNCOMPRESSED_MB"] * 1024 * 1024)
+        except zipsafety.UnsafeZipError as error:
+            raise DomainError(error.code, error.message, {"file": error.message, **error.details},
+                              status=422) from None
+    existing = db.session.scalar(db.select(StoredFile).where(StoredFile.sha256 == upload.blob.sha256))
+    if existing is not None:
+        return existing
+    row = StoredFile(sha256=upload.blob.sha256, size=upload.blob.size, mime=detected.mime,
+                     kind_code=detected.kind_code, original_name=upload.filename, package_index=index,
+                     created_at=utcnow())
+    try:
+        with db.session.begin_nested():  # two uploads of the same bytes at once: one row wins
+            db.session.add(row)
+    except IntegrityError:
+        row = db.session.scalar(db.select(StoredFile).where(StoredFile.sha256 == upload.blob.sha256))
+    return row
+
+
+def discard_unreferenced(blob):
+    """Remove a blob this request created when its upload was refused and no row points at it.
+
+    Call after the rollback: only committed rows keep the bytes.
+    """
+    if blob is None or not blob.created:
+        return
+    if db.session.scalar(db.select(StoredFile.id).where(StoredFile.sha256 == blob.sha256)) is None:
+        file_store().path_for(blob.sha256).unlink(missing_ok=True)
+
+
+def _check_kind(kind, stored):
+    allowed = KIND_CATEGORIES[Kind(kind)]
+    category = filetypes.media_category(stored.kind_code)
+    if allowed is not None and category not in allowed:
+        message = (f"Loại học liệu “{KIND_NAMES[Kind(kind)]}” không nhận "
+                   f"{filetypes.label_for(stored.kind_code)}.")
+        raise ValidationError(message, {"file": message, "kind": message})
+
+
+# --- metadata --------------------------------------------------------------------------------
+
+def _bool(value, name, errors):
+    if isinstance(value, bool):
+        return value
+    text = str(value if value is not None else "").strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    errors[name] = "Giá trị đúng/sai không hợp lệ."
+    return False
+
+
+def _choice(value, enum_cls, name, errors, required=True):
+    value = clean_line(value)
+    if not value and not required:
+        return None
+    try:
+        return enum_cls(value).value
+    except ValueError:
+        errors[name] = "Chọn một trong: " + ", ".join(m.value for m in enum_cls) + "."
+        return None
+
+
+def _subject(value, errors):
+    if isinstance(value, Subject):
+        return value
+    code = clean_line(value)
+    subject = db.session.scalar(db.select(Subject).where(Subject.code == code)) if code else None
+    if subject is None:
+        errors["subject"] = "Chọn một môn học (mã môn, ví dụ: toan)."
+    return subject
+
+
+def _grade(value, subject, errors):
+    try:
+        grade = int(str(value).strip())
+    except (TypeError, ValueError):
+        errors["grade"] = "Khối lớp là 6, 7 hoặc 8."
+        return None
+    if grade not in (6, 7, 8) or (subject is not None and grade not in subject.grades):
+        errors["grade"] = "Khối lớp là 6, 7 hoặc 8 (và môn học phải có ở khối này)."
+        return None
+    return grade
+
+
+def _topic(value, subject, grade, errors):
+    if isinstance(value, Topic):
+        value = value.id
+    if value in (None, "", "0", 0):
+        return None
+    try:
+        topic = db.session.get(Topic, int(value))
+    except (TypeError, ValueError):
+        topic = None
+    if topic is None:
+        errors["topic"] = "Không có chủ đề/bài học này."
+    elif subject is not None and grade is not None and (topic.subject_id != subject.id or topic.grade != grade):
+        errors["topic"] = "Chủ đề/bài học không thuộc môn và khối lớp đã chọn."
+        topic = None
+    return topic
+
+
+def validate_metadata(data):
+    """Clean every metadata field of `data` (a mapping with all of FIELDS) or raise
+    ValidationError listing each bad field. Returns the values for the Material columns."""
+    errors = {}
+    title = clean_line(data.get("title"))
+    if not title:
+        errors["title"] = "Cần tiêu đề."
+    elif len(title) > MAX_TITLE:
+        errors["title"] = f"Tiêu đề tối đa {MAX_TITLE} kí tự."
+    description = clean_html(data.get("description"))
+    if len(description) > MAX_DESCRIPTION:
+        errors["description"] = f"Mô tả tối đa {MAX_DESCRIPTION} kí tự."
+    subject = _subject(data.get("subject"), errors)
+    grade = _grade(data.get("grade"), subject, errors)
+    topic = _topic(data.get("topic"), subject, grade, errors)
+    series = _choice(data.get("series") or Series.OTHER.value, Series, "series", errors)
+    kind = _choice(data.get("kind"), Kind, "kind", errors)
+    license_ = _choice(data.get("license"), License, "license", errors)
+    author = clean_line(data.get("author"))[:200]
+    source = clean_line(data.get("source"))[:500]
+    # Absent means "yes" (API clients that omit it); the page sends an unticked box as "".
+    uploader_is_author = data.get("uploader_is_author")
+    uploader_is_author = True if uploader_is_author is None else _bool(uploader_is_author, "uploader_is_author",
+                                                                         errors)
+    if not uploader_is_author:
+        # CC licences and Vietnamese copyright law both require naming who made the work.
+        if not author:
+            errors["author"] = "Cần ghi tác giả khi bạn không phải là tác giả."
+        if not source:
+            errors["source"] = "Cần ghi nguồn khi bạn không phải là tác giả."
+    if not _bool(data.get("rights_confirmed"), "rights_confirmed", errors):
+        errors.setdefault("rights_confirmed", "Cần xác nhận bạn có quyền chia sẻ học liệu này.")
+    if errors:
+        raise ValidationError("Thông tin học liệu chưa hợp lệ.", errors)
+    return {
+        "title": title, "description": description, "subject": subject, "grade": grade,
+        "topic": topic, "series": series, "kind": kind, "license": license_, "author": author,
+        "source": source, "uploader_is_author": uploader_is_author, "rights_confirmed": True,
+    }
+
+
+def metadata_of(material):
+    """The material's metadata as a `validate_metadata` input (the base a PATCH overlays)."""
+    return {
+        "title": material.title, "description": material.description, "subject": material.subject,
+        "grade": material.grade, "topic": material.topic_id, "series": material.series,
+        "kind": material.kind, "license": material.license, "author": material.author,
+        "source": material.source, "uploader_is_author": material.uploader_is_author,
+        "rights_confirmed": material.rights_confirmed,
+    }
+
+
+def _apply(material, values):
+    for name, value in values.items():
+        setattr(material, name, value)
+    material.title_sort = fold(material.title)
+    material.updated_at = utcnow()
+
+
+# --- materials and versions ------------------------------------------------------------------
+
+def create_material(owner, data, upload, note=None):
+    """A new material in draft with its first version (the upload)."""
+    if not permissions.can_upload(owner):
+        raise Forbidden("Chỉ giáo viên tải học liệu lên kho.")
+    try:
+        values = validate_metadata(data)
+    except ValidationError as error:
+        if upload is None:
+            error.details["file"] = "Chọn tệp để tải lên."
+        raise
+    if upload is None:
+        raise ValidationError("Chọn tệp để tải lên.", {"file": "Chọn tệp để tải lên."})
+    stored = accept_file(upload)
+    _check_kind(values["kind"], stored)
+    now = utcnow()
+    material = Material(owner_id=owner.id, school_id=owner.school_id, state=State.DRAFT.value,
+                        created_at=now, updated_at=now)
+    _apply(material, values)
+    material.versions.append(MaterialVersion(
+        number=1, stored_file=stored, file_name=upload.filename,
+        note=clean_line(note)[:MAX_NOTE] or "Phiên bản đầu tiên.", created_by_id=owner.id,
+        created_at=now, status=VersionStatus.DRAFT.value, processing_state=Processing.PENDING.value))
+    db.session.add(material)
+    db.session.flush()
+    return material
+
+
+def update_metadata(material, actor, data):
+    """Change the metadata fields present in `data` (the others keep their values)."""
+    if not permissions.can_edit(actor, material):
+        raise Forbidden("Chỉ tác giả sửa thông tin học liệu, khi học liệu không ở trong quy trình "
+                        "thẩm định hay đang được công bố.")
+    merged = metadata_of(material)
+    merged.update({k: v for k, v in data.items() if k in FIELDS})
+    values = validate_metadata(merged)
+    if values["kind"] != material.kind and material.latest_version is not None:
+        _check_kind(values["kind"], material.latest_version.stored_file)
+    _apply(material, values)
+    db.session.flush()
+    return material
+
+
+def check_can_add_version(material, actor):
+    """Raise 403/409 unless the workflow lets the actor revise the material now."""
+    try:
+        review_perms.check_transition(actor, material, Action.REVISE)
+    except TransitionRefused as error:
+        details = {"state": error.state.value, "action": error.action.value}
+        if error.reason == "state":
+            raise DomainError("invalid_transition",
+                              "Chỉ tải phiên bản mới khi học liệu không ở trong quy trình thẩm định "
+                              f"(hiện: {review_services.state_label(material.state)}).",
+                              details, status=409) from None
+        raise Forbidden(error.message, details) from None
+
+
+def add_version(material, actor, upload, note):
+    """A new immutable version with a note. The published version (if any) stays what students
+    see until the new one is submitted and approved; an unpublished previous version is
+    superseded at once."""
+    check_can_add_version(material, actor)
+    note = clean_line(note)
+    if not note:
+        raise ValidationError("Cần ghi chú cho phiên bản mới.", {"note": "Ghi rõ điều đã thay đổi."})
+    stored = accept_file(upload)
+    _check_kind(material.kind, stored)
+    previous = material.latest_version
+    if previous is not None and previous.status != VersionStatus.PUBLISHED:
+        previous.status = VersionStatus.SUPERSEDED.value
+    version = MaterialVersion(
+        number=(previous.number if previous else 0) + 1, stored_file=stored, file_name=upload.filename,
+        note=note[:MAX_NOTE], created_by_id=actor.id, created_at=utcnow(),
+        status=VersionStatus.DRAFT.value, processing_state=Processing.PENDING.value)
+    material.versions.append(version)
+    material.updated_at = utcnow()
+    db.session.flush()
+    review_services.revise(material, actor, note)
+    return version
+
+
+# --- processing (run by jobs.process_version) ------------------------------------------------
+
+_IMAGE_MIMES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp", "gif": "image/gif"}
+_DERIVED_MAX_BYTES = 1024 * 1024 * 1024
+
+
+def process_version(version):
+    """Extract the text (for search) and make the previews of a version; record the outcome on
+    the version in words. Stored messages are Vietnamese, the district's language, like the
+    review engine's notifications."""
+    stored = version.stored_file
+    done = _reuse_processing(version)
+    if done:
+        return version
+    store = file_store()
+    path = store.path_for(stored.sha256)
+    errors = []
+    if stored.kind_code in extract.EXTRACTABLE_KINDS:
+        try:
+            version.extracted_text = extract.extract_text(path, stored.kind_code)
+        except extract.ExtractionError as error:
+            errors.append(f"Trích xuất văn bản thất bại: {error.message}")
+    try:
+        thumbnail = None
+        if filetypes.media_category(stored.kind_code) == "image":
+            buffer = io.BytesIO()
+            fmt = storage.reencode_image(path, buffer)
+            buffer.seek(0)
+            version.preview_sha256 = store.save_stream(buffer, _DERIVED_MAX_BYTES).sha256
+            version.preview_mime = _IMAGE_MIMES[fmt]
+            thumbnail = storage.make_thumbnail(path)
+        elif stored.kind_code == "pdf":
+            thumbnail = storage.pdf_thumbnail(path)
+        if thumbnail is not None:
+            version.thumbnail_sha256 = store.save_stream(io.BytesIO(thumbnail), _DERIVED_MAX_BYTES).sha256
+            version.thumbnail_mime = storage.thumbnail_format()[1]
+    except storage.ImageError as error:
+        errors.append(f"Tạo ảnh xem trước thất bại: {error.message}")
+    _finish(version, errors)
+    return version
+
+
+def _reuse_processing(version):
+    """Identical bytes processed for another version give identical results: copy them."""
+    done = db.session.scalar(db.select(MaterialVersion).where(
+        MaterialVersion.stored_file_id == version.stored_file_id, MaterialVersion.id != version.id,
+        MaterialVersion.processing_state == Processing.OK.value).limit(1))
+    if done is None:
+        return False
+    for name in ("extracted_text", "thumbnail_sha256", "thumbnail_mime", "preview_sha256", "preview_mime"):
+        setattr(version, name, getattr(done, name))
+    _finish(version, [])
+    return True
+
+
+def _finish(version, errors):
+    version.processing_state = (Processing.FAILED if errors else Processing.OK).value
+    version.processing_error = "\n".join(errors) or None
+    version.processed_at = utcnow()
+    db.session.flush()
+
+
+def record_processing_crash(version, error):
+    """An unexpected failure (the job will retry): say so on the item rather than lose it."""
+    version.processing_state = Processing.FAILED.value
+    version.processing_error = f"Xử lí tệp thất bại do lỗi máy chủ ({type(error).__name__}); hệ thống sẽ thử lại."
+    version.processed_at = utcnow()
+    db.session.flush()

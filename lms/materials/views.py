@@ -1,0 +1,330 @@
+"""Pages of the materials repository: the library, my materials, upload, detail, edit, new
+version, and the routes that serve files.
+
+Handlers load (404 unless the user may see the material), authorise (403), call a service,
+commit once, then render or redirect. The workflow buttons and the decision form post to the
+review engine's item routes (/reviews/items/material/<id>/...), which come back here.
+
+Uploads are streamed into the file store as they arrive (uploads.receive), so the upload routes
+are exempt from CSRFProtect (it would parse, and spool, the whole body first) and check the
+token themselves before the first byte of the file is written.
+"""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError, validate_csrf
+from wtforms.validators import ValidationError as CSRFValidationError
+
+from ..accounts.models import User
+from ..core.authz import require
+from ..core.errors import DomainError, Forbidden, ValidationError
+from ..core.filetypes import ACCEPTED
+from ..core.storage import format_megabytes
+from ..extensions import csrf, db
+from ..review import queries as review_queries
+from ..schools import queries as school_queries
+from . import jobs, permissions, queries, services, serving, uploads
+from .forms import MaterialForm, UploadForm, VersionForm
+from .models import KIND_LABELS, SERIES_LABELS, Material
+
+bp = Blueprint("materials", __name__, template_folder="templates", url_prefix="/materials")
+
+for _name, _predicate in permissions.PREDICATES.items():
+    bp.add_app_template_global(_predicate, _name)
+
+
+@bp.app_template_filter("filesize")
+def filesize(num_bytes):
+    """1536 -> "2 KB", 1572864 -> "1,5 MB" (Vietnamese decimal comma)."""
+    if num_bytes is None:
+        return ""
+    if num_bytes < 1024 * 1024:
+        return f"{max(1, round(num_bytes / 1024))} KB"
+    return f"{format_megabytes(num_bytes)} MB"
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _load(material_id):
+    material = db.session.get(Material, material_id)
+    if material is None or not permissions.can_view(current_user, material):
+        abort(404)
+    return material
+
+
+def _load_version(material_id, number):
+    material = _load(material_id)
+    version = material.version(number)
+    if not permissions.can_view_version(current_user, material, version):
+        abort(404)
+    return material, version
+
+
+def _wants_json():
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+def _check_csrf(form):
+    try:
+        validate_csrf(form.get("csrf_token") or request.headers.get("X-CSRFToken"))
+    except CSRFValidationError as error:
+        raise CSRFError(str(error)) from None
+
+
+def _receive():
+    """The posted fields and (streamed, stored) file; the CSRF token is checked first."""
+    received = uploads.receive(request, before_file=_check_csrf)
+    if received.blob is None:
+        _check_csrf(received.form)
+    _unticked_boxes(received.form)
+    return received
+
+
+def _unticked_boxes(form):
+    """A browser leaves an unticked checkbox out; the services read an absent field as the default."""
+    for name in ("uploader_is_author", "rights_confirmed"):
+        if name not in form:
+            form[name] = ""
+
+
+def _upload_of(received):
+    return services.Upload(received.blob, received.filename) if received.blob is not None else None
+
+
+def _accept_attr():
+    return ",".join(f".{ext}" for ext in ACCEPTED)
+
+
+def _upload_context():
+    limits = current_app.config["UPLOAD_LIMITS_MB"]
+    video_exts = [ext for ext, kind in ACCEPTED.items() if kind in ("mp4", "webm")]
+    return {"accept": _accept_attr(), "limits": limits, "video_exts": ",".join(video_exts)}
+
+
+def _refused(error, template, status_form, **context):
+    """A refused upload or edit: JSON for the progress-bar script, else the page with a flash."""
+    if _wants_json():
+        response = jsonify({"error": {"code": error.code, "message": error.message, "details": error.details}})
+        return response, error.status
+    flash(error.message, "danger")
+    status_form.put_errors(error.details)
+    return render_template(template, form=status_form, **context), error.status
+
+
+def _done(target, message):
+    flash(message, "success")
+    if _wants_json():
+        return jsonify({"redirect": target})
+    return redirect(target)
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+@bp.route("/")
+@require(permissions.can_browse_library)
+def library():
+    filters = queries.LibraryFilters.from_args(request.args)
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    rows, total = queries.page(queries.library(filters), page)
+    return render_template("materials/library.html", materials=rows, total=total, page=page, per_page=20,
+                           filters=filters, subjects=school_queries.subjects(), schools=school_queries.schools(),
+                           kinds=KIND_LABELS, series=SERIES_LABELS)
+
+
+@bp.route("/mine")
+@require(permissions.can_upload)
+def mine():
+    materials = queries.owned_by(current_user)
+    requests = {m.id: review_queries.latest_request(m) for m in materials
+                if m.state in ("changes_requested", "rejected")}
+    return render_template("materials/mine.html", materials=materials, requests=requests)
+
+
+# --- upload and edit --------------------------------------------------------------------------
+
+@bp.route("/upload", methods=["GET", "POST"])
+@csrf.exempt
+@require(permissions.can_upload)
+def upload():
+    if request.method == "GET":
+        return render_template("materials/upload.html", form=UploadForm(), **_upload_context())
+    received = None
+    try:
+        received = _receive()
+        material = services.create_material(current_user, received.form, _upload_of(received),
+                                            received.form.get("note"))
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        services.discard_unreferenced(received.blob if received else None)
+        form = UploadForm(formdata=received.form if received else None)
+        return _refused(error, "materials/upload.html", form, **_upload_context())
+    jobs.process_material_version(material.latest_version.id)
+    return _done(url_for("materials.detail", material_id=material.id),
+                 _("Đã tải lên “%(title)s”. Hãy kiểm tra rồi gửi thẩm định.", title=material.title))
+
+
+@bp.route("/<int:material_id>/versions/new", methods=["GET", "POST"])
+@csrf.exempt
+@login_required
+def new_version(material_id):
+    material = _load(material_id)
+    if not permissions.can_add_version(current_user, material):
+        if material.owner_id != current_user.id:
+            raise Forbidden()
+        services.check_can_add_version(material, current_user)  # says why (409)
+    context = {"material": material, **_upload_context()}
+    if request.method == "GET":
+        return render_template("materials/new_version.html", form=VersionForm(), **context)
+    received = None
+    try:
+        received = _receive()
+        upload = _upload_of(received)
+        if upload is None:
+            raise ValidationError(_("Chọn tệp cho phiên bản mới."),
+                                           {"file": _("Chọn tệp cho phiên bản mới.")})
+        version = services.add_version(material, current_user, upload, received.form.get("note"))
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        services.discard_unreferenced(received.blob if received else None)
+        form = VersionForm(formdata=received.form if received else None)
+        material = db.session.get(Material, material_id)
+        return _refused(error, "materials/new_version.html", form, **{**context, "material": material})
+    jobs.process_material_version(version.id)
+    return _done(url_for("materials.detail", material_id=material.id),
+                 _("Đã tạo phiên bản %(n)s. Gửi thẩm định khi sẵn sàng.", n=version.number))
+
+
+@bp.route("/<int:material_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(material_id):
+    material = _load(material_id)
+    if not permissions.can_edit(current_user, material):
+        raise Forbidden(_("Chỉ tác giả sửa thông tin học liệu, khi học liệu không ở trong quy trình "
+                          "thẩm định hay đang được công bố."))
+    if request.method == "GET":
+        form = MaterialForm(data={**services.metadata_of(material), "subject": material.subject.code,
+                                  "grade": str(material.grade), "topic": str(material.topic_id or "")})
+        return render_template("materials/edit.html", form=form, material=material)
+    form = MaterialForm()
+    if not form.validate_on_submit():  # only the CSRF token: the rules are the service's
+        return render_template("materials/edit.html", form=form, material=material), 400
+    try:
+        data = request.form.copy()
+        _unticked_boxes(data)
+        services.update_metadata(material, current_user, data)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        material = db.session.get(Material, material_id)
+        flash(error.message, "danger")
+        form.put_errors(error.details)
+        return render_template("materials/edit.html", form=form, material=material), error.status
+    flash(_("Đã lưu thông tin học liệu."), "success")
+    return redirect(url_for("materials.detail", material_id=material.id))
+
+
+# --- detail -----------------------------------------------------------------------------------
+
+@bp.route("/<int:material_id>")
+@login_required
+def detail(material_id):
+    material = _load(material_id)
+    version = permissions.visible_version(current_user, material)
+    wanted = request.args.get("v", type=int)
+    if wanted is not None:
+        version = material.version(wanted)
+        if not permissions.can_view_version(current_user, material, version):
+            abort(404)
+    all_versions = permissions.sees_all_versions(current_user, material)
+    versions = material.versions if all_versions else [v for v in material.versions
+                                                       if v.id == material.published_version_id]
+    assign_to = None
+    if request.args.get("assign") and permissions.can_assign(current_user, material):
+        assign_to = school_queries.teachings_of(current_user)
+    package_url = None
+    if version is not None and serving.preview_kind(version.stored_file) == "package" \
+            and version.stored_file.package_index:
+        package_url = url_for("materials.package_member", token=serving.package_token(version, current_user),
+                              member=version.stored_file.package_index)
+    return render_template(
+        "materials/detail.html", material=material, version=version, versions=versions,
+        preview=serving.preview_kind(version.stored_file) if version else None, package_url=package_url,
+        events=review_queries.history(material) if all_versions else [],
+        request_review=review_queries.latest_request(material) if all_versions else None,
+        criteria=review_queries.criteria(), assign_to=assign_to)
+
+
+# --- files ------------------------------------------------------------------------------------
+
+@bp.route("/<int:material_id>/v/<int:number>/file")
+@login_required
+def file(material_id, number):
+    """The file itself, inline: PDF (in the page's iframe), video and audio (HTML5 players)."""
+    _material, version = _load_version(material_id, number)
+    if not serving.is_inline(version.stored_file):
+        abort(404)
+    return serving.send_inline(version)
+
+
+@bp.route("/<int:material_id>/v/<int:number>/download")
+@login_required
+def download(material_id, number):
+    _material, version = _load_version(material_id, number)
+    return serving.send_download(version)
+
+
+@bp.route("/<int:material_id>/v/<int:number>/image")
+@login_required
+def image(material_id, number):
+    """An image material as re-encoded by the processing job (never the uploaded bytes)."""
+    _material, version = _load_version(material_id, number)
+    if not version.preview_sha256:
+        abort(404)
+    return serving.send_derived(version.preview_sha256, version.preview_mime)
+
+
+@bp.route("/<int:material_id>/v/<int:number>/thumbnail")
+@login_required
+def thumbnail(material_id, number):
+    _material, version = _load_version(material_id, number)
+    if not version.thumbnail_sha256:
+        abort(404)
+    return serving.send_derived(version.thumbnail_sha256, version.thumbnail_mime)
+
+
+@bp.route("/package/<token>/<path:member>")
+def package_member(token, member):
+    """A member of an HTML5 package, for the sandboxed iframe. The signed token names the
+    material, the version and the user it was issued to; that user must still see the version."""
+    found = serving.read_package_token(token)
+    if found is None:
+        abort(404)
+    material_id, version_id, user_id = found
+    material = db.session.get(Material, material_id)
+    user = db.session.get(User, user_id)
+    version = material.version_by_id(version_id) if material is not None else None
+    if material is None or user is None or not user.is_active \
+            or not permissions.can_view_version(user, material, version):
+        abort(404)
+    if serving.preview_kind(version.stored_file) != "package":
+        abort(404)
+    response = serving.send_package_member(version, member)
+    if response is None:
+        abort(404)
+    return response
