@@ -136,6 +136,27 @@ def demo(app):
     return users
 
 
+@pytest.fixture
+def make(tmp_path):
+    """Builders of real files of every accepted type (tests/files.py), in a temporary folder."""
+    from tests.files import Make
+
+    folder = tmp_path / "made"
+    folder.mkdir(exist_ok=True)
+    return Make(folder)
+
+
+@pytest.fixture
+def criteria(app):
+    """The district's default review criteria, published."""
+    from lms.review import services as review_services
+    from lms.review.queries import criteria as published
+
+    review_services.ensure_default_criteria()
+    db.session.commit()
+    return published()
+
+
 # --- helpers for logging in through the real form and token endpoint ---------------------------
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -168,11 +168,14 @@ def _xlsx_pieces(path: Path) -> Iterator[str]:
     """
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        yield from _xlsx_rows(workbook)
-    finally:
-        workbook.close()  # read-only mode keeps the file open until closed
+    # An open file, not the path: stored blobs are named by their SHA-256, without the .xlsx
+    # suffix that openpyxl insists on when given a file name.
+    with open(path, "rb") as handle:
+        workbook = load_workbook(handle, read_only=True, data_only=True)
+        try:
+            yield from _xlsx_rows(workbook)
+        finally:
+            workbook.close()
 
 
 def _xlsx_rows(workbook) -> Iterator[str]:

@@ -94,6 +94,14 @@ class FileStore:
         except ValueError:
             return False
 
+    def remove(self, sha256: str) -> bool:
+        """Delete a blob (the caller checked that no row refers to it); False if it was not there."""
+        try:
+            self.path_for(sha256).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
     def open(self, sha256: str) -> BinaryIO:
         """Open a stored blob for reading (FileNotFoundError if it is not stored)."""
         return self.path_for(sha256).open("rb")

@@ -99,7 +99,7 @@ def discard_unreferenced(blob):
     if blob is None or not blob.created:
         return
     if db.session.scalar(db.select(StoredFile.id).where(StoredFile.sha256 == blob.sha256)) is None:
-        file_store().path_for(blob.sha256).unlink(missing_ok=True)
+        file_store().remove(blob.sha256)
 
 
 def _check_kind(kind, stored):

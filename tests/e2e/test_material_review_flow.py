@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from lms.extensions import db
 from lms.review.services import ensure_default_criteria
-from tests.unit.conftest import pdf_with_text
+from tests.files import pdf_with_text
 
 pytestmark = pytest.mark.e2e
 

@@ -15,8 +15,8 @@ def build_material_ids():
 
     from lms.extensions import db
     from lms.materials import jobs, serving
-    from tests.unit.conftest import Make
-    from tests.web.test_materials_support import make_material, user
+    from tests.files import Make
+    from tests.materials_support import make_material, user
 
     def processed(material):
         db.session.commit()

@@ -149,3 +149,13 @@ def test_odt_with_malformed_xml(make):
 def test_kind_without_text_is_a_programming_error(make):
     with pytest.raises(ValueError):
         extract_text(make.image("a.png", "PNG"), "png")
+
+
+def test_xlsx_without_a_suffix_is_read(make, tmp_path):
+    """Stored blobs are named by their hash, with no extension; openpyxl must still read them."""
+    source = make.xlsx("bang.xlsx")
+    blob = tmp_path / "3f7a9c"
+    blob.write_bytes(source.read_bytes())
+    from lms.core.extract import extract_text
+
+    assert "Phân số" in extract_text(blob, "xlsx")

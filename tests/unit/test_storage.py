@@ -288,3 +288,16 @@ def test_pdf_thumbnail_without_the_renderer(make, monkeypatch):
         pdf_thumbnail(make.pdf())
     assert caught.value.code == "renderer_missing"
     assert "pypdfium2" in caught.value.message
+
+
+def test_remove_deletes_one_blob(tmp_path):
+    import io
+
+    from lms.core.storage import FileStore
+
+    store = FileStore(tmp_path / "files")
+    blob = store.save_stream(io.BytesIO(b"hai ba bon"), max_bytes=1024)
+    assert store.exists(blob.sha256)
+    assert store.remove(blob.sha256) is True
+    assert not store.exists(blob.sha256)
+    assert store.remove(blob.sha256) is False

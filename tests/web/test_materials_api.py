@@ -5,16 +5,12 @@ import pytest
 from lms.extensions import db
 from lms.review.queries import criteria as published_criteria
 from tests.conftest import api_token, bearer
-from tests.web import test_materials_support as support
-from tests.web.test_materials_support import (
+from tests.materials_support import (
     make_material,
     metadata,
     multipart,
     pdf_bytes,
 )
-
-criteria = support.criteria  # fixture
-make = support.make  # fixture
 
 
 @pytest.fixture

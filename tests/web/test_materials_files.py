@@ -12,17 +12,13 @@ from lms.extensions import db
 from lms.materials import jobs, uploads
 from lms.materials.models import Material, StoredFile
 from tests.conftest import api_token, base_config, bearer, csrf_from, login
-from tests.web import test_materials_support as support
-from tests.web.test_materials_support import (
+from tests.materials_support import (
     make_material,
     metadata,
     multipart,
     pdf_bytes,
     reload,
 )
-
-criteria = support.criteria  # fixture
-make = support.make  # fixture
 
 LIMIT_MB = 1
 
@@ -259,7 +255,7 @@ def test_a_package_link_stops_working_when_its_user_loses_access(world, login_as
     src = re.search(r'sandbox="allow-scripts" src="([^"]+)"', page).group(1)
     assert app.test_client().get(src, buffered=True).status_code == 200
     from lms.review import services as review_services
-    from tests.web.test_materials_support import user
+    from tests.materials_support import user
 
     review_services.withdraw(reload(material.id), user("gv.toan"), "Gỡ")
     db.session.commit()
@@ -280,7 +276,7 @@ def test_file_routes_check_visibility_first(world, login_as):
 
 def test_students_get_only_the_published_version_file(world, login_as):
     from lms.materials import services
-    from tests.web.test_materials_support import stored, user
+    from tests.materials_support import stored, user
 
     material = make_material("approved")
     services.add_version(material, user("gv.toan"), stored(pdf_bytes("Bản 2"), "ban2.pdf"), "Bản 2")

@@ -9,17 +9,13 @@ from lms.extensions import db
 from lms.materials import uploads
 from lms.materials.models import Material, StoredFile
 from tests.conftest import csrf_from
-from tests.web import test_materials_support as support
-from tests.web.test_materials_support import (
+from tests.materials_support import (
     make_material,
     metadata,
     pdf_bytes,
     reload,
     user,
 )
-
-criteria = support.criteria  # fixture
-make = support.make  # fixture
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from lms.extensions import db
 from lms.materials import jobs, permissions, queries, services, uploads
 from lms.materials.models import MaterialVersion, StoredFile
 from lms.review import services as review_services
-from tests.web import test_materials_support as support
-from tests.web.test_materials_support import (
+from tests.materials_support import (
     approve,
     make_material,
     metadata,
@@ -19,9 +18,6 @@ from tests.web.test_materials_support import (
     user,
     walk,
 )
-
-criteria = support.criteria  # fixture
-make = support.make  # fixture
 
 
 @pytest.fixture
@@ -243,9 +239,7 @@ def test_processing_extracts_text_and_makes_a_pdf_thumbnail(world):
 
 
 @pytest.mark.parametrize("builder, name, kind", [
-    ("docx", "bai.docx", "worksheet"), ("pptx", "bai.pptx", "slides"), pytest.param("xlsx", "bang.xlsx", "worksheet", marks=pytest.mark.xfail(
-        strict=True, reason="core/extract.py hands openpyxl the blob's path, which has no .xlsx suffix; "
-                            "openpyxl refuses it (pass an open file instead)")),
+    ("docx", "bai.docx", "worksheet"), ("pptx", "bai.pptx", "slides"), ("xlsx", "bang.xlsx", "worksheet"),
     ("odt", "bai.odt", "worksheet"), ("odp", "bai.odp", "slides"),
 ])
 def test_processing_extracts_office_documents(world, make, builder, name, kind):

@@ -11,10 +11,7 @@ from lms.accounts import services as account_services
 from lms.accounts.models import Role
 from lms.extensions import db
 from tests.conftest import api_token, bearer, login
-from tests.web import test_materials_support as support
-from tests.web.test_materials_support import STATES, material_ids_by_state
-
-criteria = support.criteria  # fixture
+from tests.materials_support import STATES, material_ids_by_state
 
 ALL = set(STATES)
 PUBLISHED = {"approved"}

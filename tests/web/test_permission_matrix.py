@@ -79,7 +79,7 @@ def test_permission_matrix(app, world, role):
         kwargs = {"headers": headers}
         if method != "GET" and not is_api:
             kwargs["data"] = {"csrf_token": csrf_from(client, "/login" if role == "anonymous" else "/account/password")}
-        response = client.open(url, method=method, **kwargs)
+        response = client.open(url, method=method, buffered=True, **kwargs)
         if response.status_code != spec[role]:
             failures.append(f"{method} {url} ({endpoint}): expected {spec[role]}, got {response.status_code}"
                             f" {response.get_data(as_text=True)[-300:]!r}" if response.status_code >= 400 else

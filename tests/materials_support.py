@@ -7,14 +7,12 @@ services into the state a test needs.
 import io
 from pathlib import Path
 
-import pytest
-
 from lms.accounts.models import User
 from lms.extensions import db
 from lms.materials import services, uploads
 from lms.materials.models import Material
 from lms.review import services as review_services
-from tests.unit.conftest import Make
+from tests.files import Make  # noqa: F401  (re-exported for the builders' users)
 
 STATES = ("draft", "submitted", "in_review", "approved", "changes_requested", "rejected", "withdrawn")
 
@@ -111,19 +109,3 @@ def multipart(fields, files=()):
 def reload(material_id):
     db.session.expire_all()
     return db.session.get(Material, material_id)
-
-
-@pytest.fixture
-def make(tmp_path):
-    folder = tmp_path / "made"
-    folder.mkdir(exist_ok=True)
-    return Make(folder)
-
-
-@pytest.fixture
-def criteria(app):
-    review_services.ensure_default_criteria()
-    db.session.commit()
-    from lms.review.queries import criteria as published
-
-    return published()

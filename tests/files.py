@@ -6,7 +6,6 @@ import struct
 import zipfile
 from pathlib import Path
 
-import pytest
 from PIL import Image
 
 VI_TEXT = "Phân số và số thập phân"
@@ -215,8 +214,3 @@ class Make:
             for member, data in members.items():
                 zf.writestr(member, data)
         return path
-
-
-@pytest.fixture
-def make(tmp_path: Path) -> Make:
-    return Make(tmp_path)
