@@ -57,11 +57,15 @@ def test_upload_review_and_read_a_pdf(page, sign_in, live_server, tmp_path):
     assert scores.count() == 6
     for index in range(scores.count()):
         scores.nth(index).select_option("3")
-    # Chromium's PDF viewer takes the focus once it has loaded, and headless Chromium then drops
-    # the first click on the page around it; typing the comment brings the focus back first.
+    # Chromium's PDF viewer takes the focus (and may scroll the page) once it has loaded, so a
+    # mouse click can land on a moving target under load: decide with the keyboard instead, as a
+    # keyboard user would.
     page.locator("#comment").fill("Đạt mọi tiêu chí.")
-    page.locator("#decision-approve").check()
-    page.locator("#decision-submit").click()
+    page.locator("#decision-approve").focus()
+    page.keyboard.press("Space")
+    expect(page.locator("#decision-approve")).to_be_checked()
+    page.locator("#decision-submit").focus()
+    page.keyboard.press("Enter")
     expect(page.locator(".review-state")).to_have_attribute("data-state", "approved")
     assert page.url.split("?")[0] == detail_url
     sign_out(page)
