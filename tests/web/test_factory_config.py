@@ -52,13 +52,16 @@ def test_init_writes_a_secret_once(runner, app):
     assert path.read_text() == first
 
 
-def test_sqlite_runs_in_wal_mode(app):
+def test_database_settings(app):
+    """SQLite runs in WAL mode with foreign keys enforced; PostgreSQL is reached through psycopg 3."""
     from lms.extensions import db
 
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite-only pragma")
-    assert db.session.execute(db.text("PRAGMA journal_mode")).scalar() == "wal"
-    assert db.session.execute(db.text("PRAGMA foreign_keys")).scalar() == 1
+    if db.engine.dialect.name == "sqlite":
+        assert db.session.execute(db.text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(db.text("PRAGMA foreign_keys")).scalar() == 1
+    else:
+        assert db.engine.dialect.name == "postgresql" and db.engine.dialect.driver == "psycopg"
+        assert db.session.execute(db.text("SHOW server_encoding")).scalar() == "UTF8"
 
 
 def test_security_headers_on_every_response(client):
