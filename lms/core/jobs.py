@@ -7,7 +7,7 @@ immediate mode). Enqueue jobs only after the transaction that created their rows
 
 import functools
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from huey import SqliteHuey
 
 huey = SqliteHuey("hoclieu", filename=":memory:", results=False, utc=True)
@@ -43,8 +43,15 @@ def job(retries=2, retry_delay=10):
 
 def run_worker(workers=2):
     """Run the consumer in this process (the `flask lms worker` command)."""
+    import logging
+
     from huey.consumer import Consumer
 
-    current_app.logger.info("Huey worker on %s", huey.storage_kwargs.get("filename"))
+    # Huey reports each job it runs, retries and fails on its own logger: show them to the operator.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("huey").addHandler(handler)
+    logging.getLogger("huey").setLevel(logging.INFO)
+    logging.getLogger("huey").info("Huey worker on %s", huey.storage_kwargs.get("filename"))
     consumer = Consumer(huey, workers=workers, worker_type="thread", check_worker_health=True)
     consumer.run()

@@ -11,26 +11,42 @@ from ..materials import permissions as material_perms
 from ..review import permissions as review_perms
 from ..schools import permissions as school_perms
 
-# (label, endpoint, predicate): one list, filtered by the predicates, so navigation and the
-# permission matrix can never disagree about who may open a page.
+ADMIN = _l("Quản trị")
+
+# (label, endpoint, predicate, menu): one list, filtered by the predicates, so navigation and the
+# permission matrix can never disagree about who may open a page. Entries with a menu label are
+# gathered into one dropdown (a single entry stays a plain link).
 NAVIGATION = [
-    (_l("Trang chính"), "home.dashboard", account_perms.is_signed_in),
-    (_l("Trường học"), "schools.school_list", account_perms.is_district_admin),
-    (_l("Tổ thẩm định"), "schools.group_list", account_perms.is_district_admin),
-    (_l("Danh mục chủ đề"), "schools.topic_list", account_perms.is_district_admin),
-    (_l("Người dùng"), "schools.user_list", school_perms.can_list_users),
-    (_l("Lớp học"), "schools.classroom_list", account_perms.is_school_admin),
-    (_l("Nhập học sinh"), "schools.student_import", account_perms.is_school_admin),
-    (_l("Thư viện học liệu"), "materials.library", material_perms.can_browse_library),
-    (_l("Học liệu của tôi"), "materials.mine", material_perms.can_upload),
-    (_l("Tải lên"), "materials.upload", material_perms.can_upload),
-    (_l("Hàng đợi thẩm định"), "review.queue", review_perms.can_use_queue),
-    (_l("Tiêu chí thẩm định"), "review.criteria", review_perms.can_manage_criteria),
+    (_l("Trang chính"), "home.dashboard", account_perms.is_signed_in, None),
+    (_l("Thư viện học liệu"), "materials.library", material_perms.can_browse_library, None),
+    (_l("Học liệu của tôi"), "materials.mine", material_perms.can_upload, None),
+    (_l("Tải lên"), "materials.upload", material_perms.can_upload, None),
+    (_l("Hàng đợi thẩm định"), "review.queue", review_perms.can_use_queue, None),
+    (_l("Trường học"), "schools.school_list", account_perms.is_district_admin, ADMIN),
+    (_l("Tổ thẩm định"), "schools.group_list", account_perms.is_district_admin, ADMIN),
+    (_l("Tiêu chí thẩm định"), "review.criteria", review_perms.can_manage_criteria, ADMIN),
+    (_l("Danh mục chủ đề"), "schools.topic_list", account_perms.is_district_admin, ADMIN),
+    (_l("Lớp học"), "schools.classroom_list", account_perms.is_school_admin, ADMIN),
+    (_l("Nhập học sinh"), "schools.student_import", account_perms.is_school_admin, ADMIN),
+    (_l("Người dùng"), "schools.user_list", school_perms.can_list_users, ADMIN),
 ]
 
 
 def navigation_for(user):
-    return [(label, endpoint) for label, endpoint, allowed in NAVIGATION if allowed(user)]
+    """[(label, endpoint, children)]: children is a list of (label, endpoint) for a dropdown."""
+    items, menus = [], {}
+    for label, endpoint, allowed, menu in NAVIGATION:
+        if not allowed(user):
+            continue
+        if menu is None:
+            items.append((label, endpoint, None))
+        elif str(menu) in menus:
+            menus[str(menu)][2].append((label, endpoint))
+        else:
+            menus[str(menu)] = (menu, None, [(label, endpoint)])
+            items.append(menus[str(menu)])
+    return [(children[0][0], children[0][1], None) if children is not None and len(children) == 1
+            else (label, endpoint, children) for label, endpoint, children in items]
 
 
 def init_app(app):

@@ -99,3 +99,14 @@ def page(query, page_number, per_page=20):
     total = db.session.scalar(db.select(db.func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(query.limit(per_page).offset((page_number - 1) * per_page)).all()
     return rows, total
+
+
+def upload_defaults(user):
+    """Pre-select what a teacher most likely uploads: the subject and grade they teach first."""
+    from ..schools.queries import teachings_of
+
+    teachings = teachings_of(user)
+    if not teachings:
+        return {}
+    first = min(teachings, key=lambda t: (t.classroom.grade, t.subject.position))
+    return {"subject": first.subject.code, "grade": str(first.classroom.grade)}

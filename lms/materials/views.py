@@ -161,7 +161,8 @@ def mine():
 @require(permissions.can_upload)
 def upload():
     if request.method == "GET":
-        return render_template("materials/upload.html", form=UploadForm(), **_upload_context())
+        form = UploadForm(data=queries.upload_defaults(current_user))
+        return render_template("materials/upload.html", form=form, **_upload_context())
     received = None
     try:
         received = _receive()

@@ -17,6 +17,7 @@ TITLE = "Phân số — phiếu ôn tập"
 
 
 def sign_out(page):
+    page.locator("#user-menu").click()
     page.locator("#logout").click()
     page.wait_for_url(re.compile(r"/login"))
 

@@ -27,8 +27,10 @@ def test_teacher_sees_vietnamese_dashboard_and_switches_to_english(page, sign_in
     expect(page.get_by_role("heading", name="My classes")).to_be_visible()
     expect(teaching.nth(0)).to_contain_text("Mathematics")
     expect(page.locator("nav")).to_contain_text("Teacher")
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     expect(page.get_by_role("button", name="Tiếng Việt")).to_be_visible()
+    page.locator("#user-menu").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_role("link", name="Change password")).to_be_visible()
     page.screenshot(path=tmp_path / "dashboard-en.png", full_page=True)
 
     page.reload()

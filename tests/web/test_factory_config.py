@@ -80,3 +80,25 @@ def test_bootstrap_is_served_locally(client):
     response = client.get("/static/vendor/bootstrap/bootstrap.min.css")
     assert response.status_code == 200 and b"Bootstrap" in response.data
     response.close()
+
+
+def test_navigation_groups_administration_links(app, demo):
+    from lms.accounts.models import User
+    from lms.extensions import db
+    from lms.home.navigation import navigation_for
+
+    def nav(username):
+        user = db.session.scalar(db.select(User).where(User.username == username))
+        with app.test_request_context("/"):
+            return {str(label): (endpoint, [e for _, e in children] if children else None)
+                    for label, endpoint, children in navigation_for(user)}
+
+    admin = nav("admin")
+    assert admin["Quản trị"][1] == ["schools.school_list", "schools.group_list", "review.criteria",
+                                    "schools.topic_list", "schools.user_list"]
+    school_admin = nav("bgh.thcs01")
+    assert school_admin["Quản trị"][1] == ["schools.classroom_list", "schools.student_import",
+                                           "schools.user_list"]
+    teacher = nav("gv.toan")
+    assert "Quản trị" not in teacher and teacher["Tải lên"] == ("materials.upload", None)
+    assert "Tải lên" not in nav("hs.6a1.01")

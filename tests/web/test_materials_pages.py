@@ -225,3 +225,16 @@ def test_new_version_through_the_form(world, login_as):
     assert [v.status for v in material.versions] == ["published", "draft"]
     page = client.get(f"/materials/{material.id}").get_data(as_text=True)
     assert "Thêm đáp án" in page and 'id="wf-submit"' in page
+
+
+def test_upload_form_preselects_what_the_teacher_teaches(app, demo):
+    import re
+
+    from tests.conftest import login
+
+    for username, subject in (("gv.toan", "toan"), ("gv.van", "ngu_van")):
+        client = app.test_client()
+        login(client, username)
+        page = client.get("/materials/upload").get_data(as_text=True)
+        selected = re.findall(r'<option selected value="([^"]+)"|<option value="([^"]+)" selected', page)
+        assert subject in {a or b for a, b in selected}, username
