@@ -143,8 +143,22 @@ def submit(item, actor, comment=None):
     """Put the item in its subject group's pool (draft, changes requested, or an approved item
     with a newer version)."""
     target = _check(actor, item, Action.SUBMIT)
-    return _move(item, actor, Action.SUBMIT, target, comment, submitted_at=utcnow(),
-                 claimed_by_id=None, claimed_at=None, decided_at=None)
+    event = _move(item, actor, Action.SUBMIT, target, comment, submitted_at=utcnow(),
+                  claimed_by_id=None, claimed_at=None, decided_at=None)
+    _notify_pool(item, actor)
+    return event
+
+
+def _notify_pool(item, actor):
+    """Tell the reviewers of the item's subject group that something waits in their pool (never
+    its author, who may also sit in the group)."""
+    from ..schools.models import SubjectGroup
+
+    group = db.session.scalar(db.select(SubjectGroup).where(SubjectGroup.subject_id == item.subject_id))
+    for member in group.members if group is not None else ():
+        if member.id != item.owner_id and member.active:
+            notify(member, f"{actor.full_name} đã gửi {_title(item)} vào hàng đợi thẩm định "
+                           f"{group.name}.", item_link(item))
 
 
 def withdraw(item, actor, comment=None):

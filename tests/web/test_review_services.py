@@ -84,9 +84,22 @@ def test_submit_claim_approve_records_events_reviews_and_notifications(people):
     assert "nhận thẩm định" in messages[0] and "Bài 3. Phân số" in messages[0]
     assert "đã duyệt" in messages[1]
     assert all(n.link == f"/reviews/items/test_item/{item.id}" for n in notifications_of("gv.toan"))
-    assert notifications_of("reviewer.toan") == []  # nobody is told about their own actions
+    # The reviewer heard of the submission only; nobody is told about their own actions.
+    assert [n.message for n in notifications_of("reviewer.toan")] == [
+        "Nguyễn Thị Minh Thư đã gửi “Bài 3. Phân số” vào hàng đợi thẩm định Tổ Toán."]
     assert [c[1:4] for c in HOOK_CALLS] == [("submit", "draft", "submitted"), ("claim", "submitted", "in_review"),
                                             ("approve", "in_review", "approved")]
+
+
+def test_submitting_tells_the_subject_groups_reviewers(people):
+    item = submitted_item(title="Bài 5. Số nguyên tố")
+    db.session.commit()
+    for reviewer in ("reviewer.toan", "reviewer.toan2"):
+        (notification,) = notifications_of(reviewer)
+        assert "Bài 5. Số nguyên tố" in notification.message and "hàng đợi" in notification.message
+        assert notification.link == f"/reviews/items/test_item/{item.id}"
+    assert notifications_of("reviewer.khtn") == []  # another subject's group
+    assert notifications_of("gv.toan") == []  # the author is not told of their own submission
 
 
 def test_request_changes_then_revise_and_resubmit(people):
