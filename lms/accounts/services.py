@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from ..core.errors import DomainError, ValidationError
+from ..core.errors import DomainError, ValidationError, _
 from ..core.text import clean_line, nfc
 from ..core.timeutil import utcnow
 from ..extensions import db
@@ -22,7 +22,7 @@ class TooManyAttempts(DomainError):
     def __init__(self, minutes):
         super().__init__(
             "too_many_attempts",
-            f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.",
+            _("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút.", minutes=minutes),
             {"retry_after_minutes": minutes},
         )
 
@@ -32,7 +32,7 @@ class InvalidCredentials(DomainError):
 
     def __init__(self):
         # The same answer for an unknown user and a wrong password (API.md).
-        super().__init__("invalid_credentials", "Tên đăng nhập hoặc mật khẩu không đúng.")
+        super().__init__("invalid_credentials", _("Tên đăng nhập hoặc mật khẩu không đúng."))
 
 
 def _throttle_window():
@@ -73,15 +73,15 @@ def check_password_policy(password):
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password or "") < minimum:
         raise ValidationError(
-            f"Mật khẩu phải có ít nhất {minimum} ký tự.",
-            {"password": f"Ít nhất {minimum} ký tự."},
+            _("Mật khẩu phải có ít nhất %(minimum)s ký tự.", minimum=minimum),
+            {"password": _("Ít nhất %(minimum)s ký tự.", minimum=minimum)},
             code="weak_password",
         )
 
 
 def change_password(user, current_password, new_password):
     if not user.check_password(current_password or ""):
-        raise ValidationError("Mật khẩu hiện tại không đúng.", {"current_password": "Không đúng."})
+        raise ValidationError(_("Mật khẩu hiện tại không đúng."), {"current_password": _("Không đúng.")})
     check_password_policy(new_password)
     user.set_password(new_password)
     user.must_change_password = False
@@ -108,23 +108,25 @@ def create_user(username, full_name, role, password, school=None, student_code=N
     username = nfc(username or "").strip().lower()
     if not USERNAME_RE.match(username):
         raise ValidationError(
-            "Tên đăng nhập chỉ gồm chữ thường không dấu, số, dấu chấm, gạch ngang, gạch dưới.",
+            _("Tên đăng nhập chỉ gồm chữ thường không dấu, số, dấu chấm, gạch ngang, gạch dưới."),
             {"username": username},
         )
     try:
         role = Role(role)
     except ValueError:
-        raise ValidationError("Vai trò không hợp lệ.", {"role": role}) from None
+        raise ValidationError(_("Vai trò không hợp lệ."), {"role": role}) from None
     if role in (Role.STUDENT, Role.TEACHER, Role.SCHOOL_ADMIN) and school is None:
-        raise ValidationError("Vai trò này cần thuộc một trường.", {"school": "Bắt buộc."})
+        raise ValidationError(_("Vai trò này cần thuộc một trường."), {"school": _("Bắt buộc.")})
     if db.session.scalar(db.select(User.id).where(User.username == username)):
-        raise ValidationError(f"Tên đăng nhập {username} đã tồn tại.", {"username": "Đã tồn tại."},
+        raise ValidationError(_("Tên đăng nhập %(username)s đã tồn tại.", username=username),
+                              {"username": _("Đã tồn tại.")},
                               code="duplicate_username")
     if student_code and not STUDENT_CODE_RE.match(str(student_code)):
-        raise ValidationError("Mã định danh học sinh gồm đúng 10 chữ số.",
+        raise ValidationError(_("Mã định danh học sinh gồm đúng 10 chữ số."),
                               {"student_code": student_code}, code="invalid_student_code")
     if student_code and role != Role.STUDENT:
-        raise ValidationError("Chỉ học sinh mới có mã định danh học sinh.", {"student_code": student_code})
+        raise ValidationError(_("Chỉ học sinh mới có mã định danh học sinh."),
+                              {"student_code": student_code})
     check_password_policy(password)
     user = User(username=username, full_name=clean_line(full_name), role=role.value, school=school,
                 student_code=student_code or None, **extra)

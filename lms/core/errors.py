@@ -1,10 +1,22 @@
 """Errors users can act on: a DomainError from a service becomes a flash on a page and the
 JSON error shape of API.md in /api/v1. Bad input never becomes a 500."""
 
-from flask import flash, jsonify, render_template, request
+from flask import flash, has_request_context, jsonify, render_template, request
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
+
+
+def _(message, **variables):
+    """gettext for service messages (msgids are Vietnamese, with %(name)s placeholders).
+
+    In a request: the user's language. Outside one (CLI commands, the background worker) the
+    locale selector cannot run (it reads the session), so the Vietnamese text is used as is.
+    """
+    if has_request_context():
+        return gettext(message, **variables)
+    return message % variables if variables else message
 
 
 class DomainError(Exception):
@@ -22,15 +34,15 @@ class DomainError(Exception):
 class NotFound(DomainError):
     status = 404
 
-    def __init__(self, message="Không tìm thấy.", details=None):
-        super().__init__("not_found", message, details)
+    def __init__(self, message=None, details=None):
+        super().__init__("not_found", message or _("Không tìm thấy."), details)
 
 
 class Forbidden(DomainError):
     status = 403
 
-    def __init__(self, message="Bạn không có quyền thực hiện thao tác này.", details=None):
-        super().__init__("forbidden", message, details)
+    def __init__(self, message=None, details=None):
+        super().__init__("forbidden", message or _("Bạn không có quyền thực hiện thao tác này."), details)
 
 
 class Conflict(DomainError):
@@ -83,7 +95,8 @@ def init_app(app):
         message = error.description
         if isinstance(error, CSRFError):
             code = "csrf_failed"
-            message = "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (CSRF). Hãy tải lại trang và thử lại."
+            message = _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (CSRF). "
+                        "Hãy tải lại trang và thử lại.")
         if wants_json():
             return json_error(error.code, code, message)
         return render_template("errors/error.html", status=error.code, message=message,
@@ -96,6 +109,6 @@ def init_app(app):
         if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise error
         if wants_json():
-            return json_error(500, "server_error", "Lỗi máy chủ. Sự cố đã được ghi lại.")
+            return json_error(500, "server_error", _("Lỗi máy chủ. Sự cố đã được ghi lại."))
         return render_template("errors/error.html", status=500,
-                               message="Lỗi máy chủ. Sự cố đã được ghi lại.", details={}), 500
+                               message=_("Lỗi máy chủ. Sự cố đã được ghi lại."), details={}), 500

@@ -8,7 +8,7 @@ import datetime as dt
 import io
 import zipfile
 
-from .errors import DomainError
+from .errors import DomainError, _
 from .text import clean_line
 
 
@@ -29,11 +29,11 @@ def read_table(data, filename):
     if data[:4] == b"PK\x03\x04":
         table = _read_xlsx(data)
     elif name.endswith((".xlsx", ".xlsm")):
-        raise SpreadsheetError("Tệp có đuôi .xlsx nhưng không phải bảng tính Excel hợp lệ.")
+        raise SpreadsheetError(_("Tệp có đuôi .xlsx nhưng không phải bảng tính Excel hợp lệ."))
     else:
         table = _read_csv(data)
     if not table:
-        raise SpreadsheetError("Tệp không có dữ liệu.", {"file": filename})
+        raise SpreadsheetError(_("Tệp không có dữ liệu."), {"file": filename})
     header_line, headers = table[0]
     headers = [clean_line(h) for h in headers]
     rows = []
@@ -61,7 +61,7 @@ def _read_xlsx(data):
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise SpreadsheetError("Không đọc được tệp Excel: tệp hỏng hoặc không phải .xlsx.",
+        raise SpreadsheetError(_("Không đọc được tệp Excel: tệp hỏng hoặc không phải .xlsx."),
                                {"reason": str(error)[:200]}) from None
     try:
         sheet = workbook.worksheets[0]
@@ -72,12 +72,12 @@ def _read_xlsx(data):
 
 def _read_csv(data):
     if b"\x00" in data[:4096]:
-        raise SpreadsheetError("Tệp không phải bảng tính (.xlsx) hay văn bản CSV.")
+        raise SpreadsheetError(_("Tệp không phải bảng tính (.xlsx) hay văn bản CSV."))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SpreadsheetError(
-            "Tệp CSV phải được lưu với bảng mã UTF-8. Hãy lưu lại bằng 'CSV UTF-8' hoặc dùng tệp .xlsx."
+            _("Tệp CSV phải được lưu với bảng mã UTF-8. Hãy lưu lại bằng 'CSV UTF-8' hoặc dùng tệp .xlsx.")
         ) from None
     sample = text[:4096]
     try:

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from ..core import extract, filetypes, storage, zipsafety
-from ..core.errors import DomainError, Forbidden, ValidationError
+from ..core.errors import DomainError, Forbidden, ValidationError, _
 from ..core.sanitize import clean_html
 from ..core.storage import StoredBlob
 from ..core.text import clean_line, fold
@@ -106,8 +106,8 @@ def _check_kind(kind, stored):
     allowed = KIND_CATEGORIES[Kind(kind)]
     category = filetypes.media_category(stored.kind_code)
     if allowed is not None and category not in allowed:
-        message = (f"Loại học liệu “{KIND_NAMES[Kind(kind)]}” không nhận "
-                   f"{filetypes.label_for(stored.kind_code)}.")
+        message = _("Loại học liệu “%(kind)s” không nhận %(file_type)s.",
+                    kind=_(KIND_NAMES[Kind(kind)]), file_type=filetypes.label_for(stored.kind_code))
         raise ValidationError(message, {"file": message, "kind": message})
 
 
@@ -121,7 +121,7 @@ def _bool(value, name, errors):
         return True
     if text in _FALSE:
         return False
-    errors[name] = "Giá trị đúng/sai không hợp lệ."
+    errors[name] = _("Giá trị đúng/sai không hợp lệ.")
     return False
 
 
@@ -132,7 +132,7 @@ def _choice(value, enum_cls, name, errors, required=True):
     try:
         return enum_cls(value).value
     except ValueError:
-        errors[name] = "Chọn một trong: " + ", ".join(m.value for m in enum_cls) + "."
+        errors[name] = _("Chọn một trong: %(choices)s.", choices=", ".join(m.value for m in enum_cls))
         return None
 
 
@@ -142,7 +142,7 @@ def _subject(value, errors):
     code = clean_line(value)
     subject = db.session.scalar(db.select(Subject).where(Subject.code == code)) if code else None
     if subject is None:
-        errors["subject"] = "Chọn một môn học (mã môn, ví dụ: toan)."
+        errors["subject"] = _("Chọn một môn học (mã môn, ví dụ: toan).")
     return subject
 
 
@@ -150,10 +150,10 @@ def _grade(value, subject, errors):
     try:
         grade = int(str(value).strip())
     except (TypeError, ValueError):
-        errors["grade"] = "Khối lớp là 6, 7 hoặc 8."
+        errors["grade"] = _("Khối lớp là 6, 7 hoặc 8.")
         return None
     if grade not in (6, 7, 8) or (subject is not None and grade not in subject.grades):
-        errors["grade"] = "Khối lớp là 6, 7 hoặc 8 (và môn học phải có ở khối này)."
+        errors["grade"] = _("Khối lớp là 6, 7 hoặc 8 (và môn học phải có ở khối này).")
         return None
     return grade
 
@@ -168,9 +168,9 @@ def _topic(value, subject, grade, errors):
     except (TypeError, ValueError):
         topic = None
     if topic is None:
-        errors["topic"] = "Không có chủ đề/bài học này."
+        errors["topic"] = _("Không có chủ đề/bài học này.")
     elif subject is not None and grade is not None and (topic.subject_id != subject.id or topic.grade != grade):
-        errors["topic"] = "Chủ đề/bài học không thuộc môn và khối lớp đã chọn."
+        errors["topic"] = _("Chủ đề/bài học không thuộc môn và khối lớp đã chọn.")
         topic = None
     return topic
 
@@ -181,12 +181,12 @@ def validate_metadata(data):
     errors = {}
     title = clean_line(data.get("title"))
     if not title:
-        errors["title"] = "Cần tiêu đề."
+        errors["title"] = _("Cần tiêu đề.")
     elif len(title) > MAX_TITLE:
-        errors["title"] = f"Tiêu đề tối đa {MAX_TITLE} kí tự."
+        errors["title"] = _("Tiêu đề tối đa %(max)s kí tự.", max=MAX_TITLE)
     description = clean_html(data.get("description"))
     if len(description) > MAX_DESCRIPTION:
-        errors["description"] = f"Mô tả tối đa {MAX_DESCRIPTION} kí tự."
+        errors["description"] = _("Mô tả tối đa %(max)s kí tự.", max=MAX_DESCRIPTION)
     subject = _subject(data.get("subject"), errors)
     grade = _grade(data.get("grade"), subject, errors)
     topic = _topic(data.get("topic"), subject, grade, errors)
@@ -202,13 +202,13 @@ def validate_metadata(data):
     if not uploader_is_author:
         # CC licences and Vietnamese copyright law both require naming who made the work.
         if not author:
-            errors["author"] = "Cần ghi tác giả khi bạn không phải là tác giả."
+            errors["author"] = _("Cần ghi tác giả khi bạn không phải là tác giả.")
         if not source:
-            errors["source"] = "Cần ghi nguồn khi bạn không phải là tác giả."
+            errors["source"] = _("Cần ghi nguồn khi bạn không phải là tác giả.")
     if not _bool(data.get("rights_confirmed"), "rights_confirmed", errors):
-        errors.setdefault("rights_confirmed", "Cần xác nhận bạn có quyền chia sẻ học liệu này.")
+        errors.setdefault("rights_confirmed", _("Cần xác nhận bạn có quyền chia sẻ học liệu này."))
     if errors:
-        raise ValidationError("Thông tin học liệu chưa hợp lệ.", errors)
+        raise ValidationError(_("Thông tin học liệu chưa hợp lệ."), errors)
     return {
         "title": title, "description": description, "subject": subject, "grade": grade,
         "topic": topic, "series": series, "kind": kind, "license": license_, "author": author,
@@ -239,15 +239,15 @@ def _apply(material, values):
 def create_material(owner, data, upload, note=None):
     """A new material in draft with its first version (the upload)."""
     if not permissions.can_upload(owner):
-        raise Forbidden("Chỉ giáo viên tải học liệu lên kho.")
+        raise Forbidden(_("Chỉ giáo viên tải học liệu lên kho."))
     try:
         values = validate_metadata(data)
     except ValidationError as error:
         if upload is None:
-            error.details["file"] = "Chọn tệp để tải lên."
+            error.details["file"] = _("Chọn tệp để tải lên.")
         raise
     if upload is None:
-        raise ValidationError("Chọn tệp để tải lên.", {"file": "Chọn tệp để tải lên."})
+        raise ValidationError(_("Chọn tệp để tải lên."), {"file": _("Chọn tệp để tải lên.")})
     stored = accept_file(upload)
     _check_kind(values["kind"], stored)
     now = utcnow()
@@ -266,8 +266,8 @@ def create_material(owner, data, upload, note=None):
 def update_metadata(material, actor, data):
     """Change the metadata fields present in `data` (the others keep their values)."""
     if not permissions.can_edit(actor, material):
-        raise Forbidden("Chỉ tác giả sửa thông tin học liệu, khi học liệu không ở trong quy trình "
-                        "thẩm định hay đang được công bố.")
+        raise Forbidden(_("Chỉ tác giả sửa thông tin học liệu, khi học liệu không ở trong quy trình "
+                          "thẩm định hay đang được công bố."))
     merged = metadata_of(material)
     merged.update({k: v for k, v in data.items() if k in FIELDS})
     values = validate_metadata(merged)
@@ -286,10 +286,11 @@ def check_can_add_version(material, actor):
         details = {"state": error.state.value, "action": error.action.value}
         if error.reason == "state":
             raise DomainError("invalid_transition",
-                              "Chỉ tải phiên bản mới khi học liệu không ở trong quy trình thẩm định "
-                              f"(hiện: {review_services.state_label(material.state)}).",
+                              _("Chỉ tải phiên bản mới khi học liệu không ở trong quy trình thẩm định "
+                                "(hiện: %(state)s).", state=_(review_services.state_label(material.state))),
                               details, status=409) from None
-        raise Forbidden(error.message, details) from None
+        raise Forbidden(review_services.refusal_message(error.state, error.action, error.reason),
+                        details) from None
 
 
 def add_version(material, actor, upload, note):
@@ -299,7 +300,7 @@ def add_version(material, actor, upload, note):
     check_can_add_version(material, actor)
     note = clean_line(note)
     if not note:
-        raise ValidationError("Cần ghi chú cho phiên bản mới.", {"note": "Ghi rõ điều đã thay đổi."})
+        raise ValidationError(_("Cần ghi chú cho phiên bản mới."), {"note": _("Ghi rõ điều đã thay đổi.")})
     stored = accept_file(upload)
     _check_kind(material.kind, stored)
     previous = material.latest_version

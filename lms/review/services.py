@@ -9,7 +9,7 @@ what the caller may not see (404) is the view's job, through `permissions.can_vi
 
 import re
 
-from ..core.errors import Conflict, Forbidden, NotFound, ValidationError
+from ..core.errors import Conflict, Forbidden, NotFound, ValidationError, _
 from ..core.timeutil import utcnow
 from ..extensions import db
 from . import permissions
@@ -28,6 +28,7 @@ from .queries import (  # noqa: F401  (reads are part of this module's interface
 )
 from .registry import ITEM_TYPES, load_item, register_item_type  # noqa: F401
 from .workflow import (
+    ACTION_LABELS,
     DECISIONS,
     NEEDS_REASON,
     REASON_CODES,
@@ -61,11 +62,22 @@ def item_link(item):
     return f"/reviews/items/{item.ITEM_TYPE}/{item.id}"
 
 
+def refusal_message(state, action, reason="state"):
+    """TransitionRefused's message (workflow.py stays free of Flask) in the user's language."""
+    state, action = State(state), Action(action)
+    label, verb = _(STATE_LABELS[state]), _(ACTION_LABELS[action])
+    if reason == "state":
+        return _("Không thể '%(action)s' khi mục đang ở trạng thái '%(state)s' (%(code)s).",
+                 action=verb, state=label, code=state.value)
+    return _("Bạn không được '%(action)s' mục này ở trạng thái '%(state)s'.", action=verb, state=label)
+
+
 def _refusal(error):
     details = {"state": error.state.value, "action": error.action.value}
+    message = refusal_message(error.state, error.action, error.reason)
     if error.reason == "state":
-        return Conflict("invalid_transition", error.message, details)
-    return Forbidden(error.message, details)
+        return Conflict("invalid_transition", message, details)
+    return Forbidden(message, details)
 
 
 def _check(actor, item, action):
@@ -110,10 +122,9 @@ def _conditional_move(item, action, expected_state, values, expected_claimant=..
     result = db.session.execute(query.values(**values).execution_options(synchronize_session=False))
     db.session.refresh(item)
     if result.rowcount != 1:
-        refused = TransitionRefused(item.state, action, "state")
-        message = refused.message
+        message = refusal_message(item.state, action, "state")
         if item.state == State(expected_state):  # same state, another claimant
-            message = "Mục này vừa được giao cho người khác. Hãy tải lại trang."
+            message = _("Mục này vừa được giao cho người khác. Hãy tải lại trang.")
         raise Conflict("invalid_transition", message, {"state": item.state, "action": Action(action).value})
 
 
@@ -210,26 +221,28 @@ def validate_scores(scores, partial=False):
     if scores is None:
         scores = {}
     if not isinstance(scores, dict):
-        raise ValidationError("Điểm phải là một bảng {mã tiêu chí: điểm}.",
-                              {"scores": "Cần một đối tượng {mã tiêu chí: 0–3 hoặc null}."})
+        raise ValidationError(_("Điểm phải là một bảng {mã tiêu chí: điểm}."),
+                              {"scores": _("Cần một đối tượng {mã tiêu chí: 0–3 hoặc null}.")})
     active = {c.code: c for c in criteria()}
     errors = {}
     for code in scores:
         if code not in active:
-            errors[f"scores.{code}"] = "Không có tiêu chí đang áp dụng với mã này."
+            errors[f"scores.{code}"] = _("Không có tiêu chí đang áp dụng với mã này.")
     for code, criterion in active.items():
         if code not in scores:
             if not partial:
-                errors[f"scores.{code}"] = (f"Thiếu điểm cho tiêu chí '{criterion.title}' "
-                                            f"(0–{criterion.max_score} hoặc không áp dụng).")
+                errors[f"scores.{code}"] = _("Thiếu điểm cho tiêu chí '%(title)s' "
+                                             "(0–%(max)s hoặc không áp dụng).",
+                                             title=criterion.title, max=criterion.max_score)
             continue
         value = scores[code]
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                   or not 0 <= value <= criterion.max_score):
-            errors[f"scores.{code}"] = (f"Điểm của tiêu chí '{criterion.title}' phải là số nguyên "
-                                        f"0–{criterion.max_score} hoặc null (không áp dụng).")
+            errors[f"scores.{code}"] = _("Điểm của tiêu chí '%(title)s' phải là số nguyên "
+                                         "0–%(max)s hoặc null (không áp dụng).",
+                                         title=criterion.title, max=criterion.max_score)
     if errors:
-        raise ValidationError("Điểm thẩm định chưa hợp lệ.", errors)
+        raise ValidationError(_("Điểm thẩm định chưa hợp lệ."), errors)
     return {code: scores[code] for code in active if code in scores}
 
 
@@ -241,18 +254,18 @@ def decide(item, reviewer, decision, comment, scores=None, reason_code=None):
     except ValueError:
         action = None
     if action not in DECISIONS:
-        raise ValidationError("Quyết định không hợp lệ.",
-                              {"decision": "Chọn approve, request_changes hoặc reject."})
+        raise ValidationError(_("Quyết định không hợp lệ."),
+                              {"decision": _("Chọn approve, request_changes hoặc reject.")})
     target = _check(reviewer, item, action)
     comment = (comment or "").strip()
     if action in NEEDS_REASON:
         errors = {}
         if reason_code not in REASON_CODES:
-            errors["reason_code"] = "Chọn một lí do: " + ", ".join(REASON_CODES) + "."
+            errors["reason_code"] = _("Chọn một lí do: %(codes)s.", codes=", ".join(REASON_CODES))
         if not comment:
-            errors["comment"] = "Cần ghi rõ điều tác giả phải sửa hoặc lí do từ chối."
+            errors["comment"] = _("Cần ghi rõ điều tác giả phải sửa hoặc lí do từ chối.")
         if errors:
-            raise ValidationError("Cần lí do và ghi chú cho tác giả.", errors)
+            raise ValidationError(_("Cần lí do và ghi chú cho tác giả."), errors)
         scores = validate_scores(scores, partial=True) if scores else {}
     else:
         scores = validate_scores(scores)
@@ -278,11 +291,11 @@ def reassign(item, admin, reviewer):
     from_state = State(item.state)
     _check(admin, item, Action.REASSIGN)
     if reviewer is None or not permissions.can_be_assigned(reviewer, item):
-        raise ValidationError("Người được giao phải là thành viên tổ thẩm định của môn này và "
-                              "không phải tác giả.", {"reviewer": getattr(reviewer, "username", None)})
+        raise ValidationError(_("Người được giao phải là thành viên tổ thẩm định của môn này và "
+                                "không phải tác giả."), {"reviewer": getattr(reviewer, "username", None)})
     previous = item.claimed_by_id
     if previous == reviewer.id:
-        raise ValidationError("Người này đang thẩm định mục này.", {"reviewer": reviewer.username})
+        raise ValidationError(_("Người này đang thẩm định mục này."), {"reviewer": reviewer.username})
     _conditional_move(item, Action.REASSIGN, from_state,
                       {"state": State.IN_REVIEW.value, "claimed_by_id": reviewer.id,
                        "claimed_at": utcnow()}, expected_claimant=previous)
@@ -326,18 +339,18 @@ def ensure_default_criteria():
 
 def _require_criteria_admin(actor):
     if not permissions.can_manage_criteria(actor):
-        raise Forbidden("Chỉ Phòng GD&ĐT quản lí tiêu chí thẩm định.")
+        raise Forbidden(_("Chỉ Phòng GD&ĐT quản lí tiêu chí thẩm định."))
 
 
 def _criterion_fields(title, description, max_score):
     errors = {}
     title = (title or "").strip()
     if not title:
-        errors["title"] = "Cần tên tiêu chí."
+        errors["title"] = _("Cần tên tiêu chí.")
     elif len(title) > 200:
-        errors["title"] = "Tên tiêu chí tối đa 200 kí tự."
+        errors["title"] = _("Tên tiêu chí tối đa 200 kí tự.")
     if isinstance(max_score, bool) or not isinstance(max_score, int) or not 1 <= max_score <= 10:
-        errors["max_score"] = "Điểm tối đa là số nguyên từ 1 đến 10."
+        errors["max_score"] = _("Điểm tối đa là số nguyên từ 1 đến 10.")
     return title, (description or "").strip(), errors
 
 
@@ -348,11 +361,11 @@ def create_criterion(actor, code, title, description="", max_score=3):
     code = (code or "").strip().lower()
     title, description, errors = _criterion_fields(title, description, max_score)
     if not re.fullmatch(r"[a-z][a-z0-9_]{1,39}", code):
-        errors["code"] = "Mã gồm 2–40 chữ thường không dấu, chữ số hoặc '_', bắt đầu bằng chữ."
+        errors["code"] = _("Mã gồm 2–40 chữ thường không dấu, chữ số hoặc '_', bắt đầu bằng chữ.")
     elif db.session.scalar(db.select(ReviewCriterion.id).where(ReviewCriterion.code == code)):
-        errors["code"] = "Mã này đã có."
+        errors["code"] = _("Mã này đã có.")
     if errors:
-        raise ValidationError("Tiêu chí chưa hợp lệ.", errors)
+        raise ValidationError(_("Tiêu chí chưa hợp lệ."), errors)
     position = (db.session.scalar(db.select(db.func.max(ReviewCriterion.position))) or 0) + 1
     criterion = ReviewCriterion(code=code, title=title, description=description, max_score=max_score,
                                 position=position, active=True, created_at=utcnow())
@@ -365,7 +378,7 @@ def update_criterion(actor, criterion, title, description, max_score):
     _require_criteria_admin(actor)
     title, description, errors = _criterion_fields(title, description, max_score)
     if errors:
-        raise ValidationError("Tiêu chí chưa hợp lệ.", errors)
+        raise ValidationError(_("Tiêu chí chưa hợp lệ."), errors)
     criterion.title, criterion.description, criterion.max_score = title, description, max_score
     db.session.flush()
     return criterion

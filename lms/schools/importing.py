@@ -34,7 +34,7 @@ from flask import current_app
 
 from ..accounts import services as account_services
 from ..accounts.models import Role
-from ..core.errors import ValidationError
+from ..core.errors import ValidationError, _
 from ..core.spreadsheet import read_table, write_xlsx
 from ..core.storage import TempStash
 from ..core.text import clean_line, fold
@@ -168,13 +168,13 @@ def _read_rows(data, filename):
     missing = [label for key, label in COLUMNS.items() if key not in mapping.values()]
     if missing:
         raise ValidationError(
-            "Thiếu cột bắt buộc: " + ", ".join(missing) + ". Dòng đầu tiên của tệp phải là tiêu đề "
-            "cột của danh sách học sinh xuất từ CSDL ngành.",
+            _("Thiếu cột bắt buộc: %(columns)s. Dòng đầu tiên của tệp phải là tiêu đề "
+              "cột của danh sách học sinh xuất từ CSDL ngành.", columns=", ".join(missing)),
             {"missing_columns": missing, "found": [h for h in headers if h]}, code="bad_headers")
     if not rows:
-        raise ValidationError("Tệp không có dòng học sinh nào.", {"file": filename}, code="empty_file")
+        raise ValidationError(_("Tệp không có dòng học sinh nào."), {"file": filename}, code="empty_file")
     if len(rows) > MAX_ROWS:
-        raise ValidationError(f"Tệp có quá nhiều dòng (tối đa {MAX_ROWS}).", {"rows": len(rows)},
+        raise ValidationError(_("Tệp có quá nhiều dòng (tối đa %(max)s).", max=MAX_ROWS), {"rows": len(rows)},
                               code="too_many_rows")
     return [(line, {mapping[h]: v for h, v in raw.items() if h in mapping}) for line, raw in rows]
 
@@ -188,27 +188,30 @@ def _parse_row(line, cells):
                      gender=GENDERS.get(fold(clean_line(cells.get("gender")))),
                      class_name=class_name, grade=parse_grade(cells.get("grade")))
     if not code:
-        row.errors.append("thiếu mã định danh")
+        row.errors.append(_("thiếu mã định danh"))
     elif not services.STUDENT_CODE_RE.match(code):
-        hint = (" (ô đang ở dạng số nên có thể đã mất số 0 đầu: hãy định dạng cột là Văn bản)"
-                if code.isdigit() and len(code) < 10 else "")
-        row.errors.append(f"mã định danh '{code}' phải gồm đúng 10 chữ số{hint}")
+        if code.isdigit() and len(code) < 10:
+            row.errors.append(_("mã định danh '%(code)s' phải gồm đúng 10 chữ số (ô đang ở dạng số nên "
+                                "có thể đã mất số 0 đầu: hãy định dạng cột là Văn bản)", code=code))
+        else:
+            row.errors.append(_("mã định danh '%(code)s' phải gồm đúng 10 chữ số", code=code))
     if not row.full_name:
-        row.errors.append("thiếu họ tên")
+        row.errors.append(_("thiếu họ tên"))
     if row.birth_date is None:
-        row.errors.append(f"ngày sinh '{clean_line(raw_date)}' không hợp lệ (cần dd/mm/yyyy)"
-                          if clean_line(raw_date) else "thiếu ngày sinh")
+        row.errors.append(_("ngày sinh '%(value)s' không hợp lệ (cần dd/mm/yyyy)", value=clean_line(raw_date))
+                          if clean_line(raw_date) else _("thiếu ngày sinh"))
     elif row.birth_date > dt.date.today():
-        row.errors.append("ngày sinh ở tương lai")
+        row.errors.append(_("ngày sinh ở tương lai"))
     if row.gender is None:
-        row.errors.append(f"giới tính '{clean_line(cells.get('gender'))}' phải là Nam hoặc Nữ")
+        row.errors.append(_("giới tính '%(value)s' phải là Nam hoặc Nữ", value=clean_line(cells.get("gender"))))
     if row.grade not in (6, 7, 8):
-        row.errors.append(f"khối học '{clean_line(cells.get('grade'))}' phải là 6, 7 hoặc 8")
+        row.errors.append(_("khối học '%(value)s' phải là 6, 7 hoặc 8", value=clean_line(cells.get("grade"))))
     match = services.CLASS_NAME_RE.match(class_name)
     if not match:
-        row.errors.append(f"lớp '{class_name}' không hợp lệ (ví dụ 6A1)" if class_name else "thiếu lớp")
+        row.errors.append(_("lớp '%(name)s' không hợp lệ (ví dụ 6A1)", name=class_name) if class_name
+                          else _("thiếu lớp"))
     elif row.grade in (6, 7, 8) and int(match.group(1)) != row.grade:
-        row.errors.append(f"lớp {class_name} không thuộc khối {row.grade}")
+        row.errors.append(_("lớp %(name)s không thuộc khối %(grade)s", name=class_name, grade=row.grade))
     return row
 
 
@@ -225,7 +228,7 @@ def preview_students(school, data, filename):
     for row in rows:
         others = [n for n in lines_by_code.get(row.student_code, []) if n != row.line]
         if others:
-            row.errors.append("mã định danh trùng với dòng " + ", ".join(map(str, others)))
+            row.errors.append(_("mã định danh trùng với dòng %(lines)s", lines=", ".join(map(str, others))))
 
     existing = queries.users_by_student_code(c for c in lines_by_code if services.STUDENT_CODE_RE.match(c))
     for row in rows:
@@ -233,9 +236,10 @@ def preview_students(school, data, filename):
         if user is None:
             continue
         if user.school_id != school.id:
-            row.errors.append("mã định danh đã gắn với một tài khoản của trường khác")
+            row.errors.append(_("mã định danh đã gắn với một tài khoản của trường khác"))
         elif user.role != Role.STUDENT:
-            row.errors.append(f"mã định danh đã gắn với tài khoản {user.username}, không phải học sinh")
+            row.errors.append(_("mã định danh đã gắn với tài khoản %(username)s, không phải học sinh",
+                                username=user.username))
         else:
             row.existing, row.username = user, user.username
 
@@ -258,7 +262,7 @@ def _assign_usernames(rows):
                 taken.add(name)
                 break
         else:  # pragma: no cover - a hundred accounts named after one identifier
-            row.errors.append("không tạo được tên đăng nhập riêng")
+            row.errors.append(_("không tạo được tên đăng nhập riêng"))
 
 
 def import_students(school, data, filename):
@@ -269,7 +273,7 @@ def import_students(school, data, filename):
     """
     preview = preview_students(school, data, filename)
     if not preview.ok:
-        raise ValidationError(f"Có {len(preview.error_rows)} dòng lỗi; chưa nhập dòng nào.",
+        raise ValidationError(_("Có %(count)s dòng lỗi; chưa nhập dòng nào.", count=len(preview.error_rows)),
                               {"rows": preview.errors()}, code="import_rejected")
     # Hash every first password before the first write: the write lock is then held for
     # milliseconds per row rather than the ~0.1 s that each scrypt hash costs.

@@ -2,7 +2,7 @@
 
 from flask import current_app
 
-from ..core.errors import DomainError
+from ..core.errors import DomainError, _
 from ..core.jobs import job
 from ..core.timeutil import utcnow
 from ..extensions import db
@@ -29,7 +29,7 @@ def run_student_import(import_id, upload_token):
     stash = importing.stash()
     data = stash.take(upload_token)
     if data is None:
-        _failed(import_id, "Tệp đã tải lên không còn (quá hạn). Hãy tải tệp lên lại.")
+        _failed(import_id, _("Tệp đã tải lên không còn (quá hạn). Hãy tải tệp lên lại."))
         return
     sheet_token = None
     try:
@@ -49,7 +49,7 @@ def run_student_import(import_id, upload_token):
         db.session.rollback()
         stash.discard(sheet_token)
         current_app.logger.exception("Student import %s failed", import_id)
-        _failed(import_id, f"Lỗi không mong đợi: {_first_line(error)}")
+        _failed(import_id, _("Lỗi không mong đợi: %(error)s", error=_first_line(error)))
 
 
 def _first_line(error):

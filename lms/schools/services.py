@@ -9,7 +9,7 @@ from flask import current_app
 
 from ..accounts import services as account_services
 from ..accounts.models import SCHOOL_ROLES, ApiToken, Role, User
-from ..core.errors import Conflict, NotFound, ValidationError
+from ..core.errors import Conflict, NotFound, ValidationError, _
 from ..core.spreadsheet import read_table
 from ..core.text import clean_line, fold
 from ..core.timeutil import utcnow
@@ -82,13 +82,14 @@ def create_school(code, name, office=None):
     name = clean_line(name)
     errors = {}
     if not SCHOOL_CODE_RE.match(code):
-        errors["code"] = "Mã trường gồm 2–20 chữ in hoa không dấu, số, '-' hoặc '_'."
+        errors["code"] = _("Mã trường gồm 2–20 chữ in hoa không dấu, số, '-' hoặc '_'.")
     if not name:
-        errors["name"] = "Tên trường là bắt buộc."
+        errors["name"] = _("Tên trường là bắt buộc.")
     if not errors and db.session.scalar(db.select(School.id).where(School.code == code)):
-        errors["code"] = f"Mã trường {code} đã tồn tại."
+        errors["code"] = _("Mã trường %(code)s đã tồn tại.", code=code)
     if errors:
-        raise ValidationError("Thông tin trường chưa hợp lệ: " + " ".join(errors.values()), errors)
+        raise ValidationError(_("Thông tin trường chưa hợp lệ: %(problems)s",
+                                problems=" ".join(errors.values())), errors)
     school = School(code=code, name=name, office=office or ensure_office())
     db.session.add(school)
     db.session.flush()
@@ -98,7 +99,7 @@ def create_school(code, name, office=None):
 def rename_school(school, name):
     name = clean_line(name)
     if not name:
-        raise ValidationError("Tên trường là bắt buộc.", {"name": "Bắt buộc."})
+        raise ValidationError(_("Tên trường là bắt buộc."), {"name": _("Bắt buộc.")})
     school.name = name
     db.session.flush()
     return school
@@ -108,10 +109,10 @@ def create_classroom(school, name, year=None, grade=None):
     name = clean_line(name).upper()
     match = CLASS_NAME_RE.match(name)
     if not match:
-        raise ValidationError("Tên lớp phải bắt đầu bằng khối 6, 7 hoặc 8, ví dụ 6A1.", {"name": name})
+        raise ValidationError(_("Tên lớp phải bắt đầu bằng khối 6, 7 hoặc 8, ví dụ 6A1."), {"name": name})
     grade = int(grade or match.group(1))
     if str(grade) != match.group(1):
-        raise ValidationError("Khối không khớp với tên lớp.", {"grade": grade, "name": name})
+        raise ValidationError(_("Khối không khớp với tên lớp."), {"grade": grade, "name": name})
     year = year or current_school_year()
     existing = db.session.scalar(db.select(Classroom).where(
         Classroom.school_id == school.id, Classroom.school_year_id == year.id, Classroom.name == name))
@@ -130,16 +131,17 @@ def add_classroom(school, name, year=None):
     name = clean_line(name).upper()
     if db.session.scalar(db.select(Classroom.id).where(
             Classroom.school_id == school.id, Classroom.school_year_id == year.id, Classroom.name == name)):
-        raise ValidationError(f"Lớp {name} đã có trong năm học {year.name}.", {"name": "Đã tồn tại."})
+        raise ValidationError(_("Lớp %(name)s đã có trong năm học %(year)s.", name=name, year=year.name),
+                              {"name": _("Đã tồn tại.")})
     return create_classroom(school, name, year)
 
 
 def enroll(student, classroom):
     """A student is in one class per school year: enrolling moves them within the year."""
     if student.role != Role.STUDENT:
-        raise ValidationError("Chỉ học sinh mới được xếp lớp.", {"user": student.username})
+        raise ValidationError(_("Chỉ học sinh mới được xếp lớp."), {"user": student.username})
     if student.school_id != classroom.school_id:
-        raise ValidationError("Học sinh và lớp phải cùng một trường.", {"user": student.username})
+        raise ValidationError(_("Học sinh và lớp phải cùng một trường."), {"user": student.username})
     same_year = db.session.scalars(
         db.select(Enrollment).join(Classroom).where(
             Enrollment.student_id == student.id, Classroom.school_year_id == classroom.school_year_id)
@@ -158,16 +160,17 @@ def unenroll(student, classroom):
     enrollment = db.session.scalar(db.select(Enrollment).where(
         Enrollment.student_id == student.id, Enrollment.classroom_id == classroom.id))
     if enrollment is None:
-        raise NotFound(f"{student.username} không có trong lớp {classroom.name}.")
+        raise NotFound(_("%(username)s không có trong lớp %(classroom)s.", username=student.username,
+                         classroom=classroom.name))
     db.session.delete(enrollment)
     db.session.flush()
 
 
 def assign_teaching(teacher, classroom, subject):
     if teacher.role != Role.TEACHER:
-        raise ValidationError("Chỉ giáo viên mới được phân công giảng dạy.", {"user": teacher.username})
+        raise ValidationError(_("Chỉ giáo viên mới được phân công giảng dạy."), {"user": teacher.username})
     if teacher.school_id != classroom.school_id:
-        raise ValidationError("Giáo viên và lớp phải cùng một trường.", {"user": teacher.username})
+        raise ValidationError(_("Giáo viên và lớp phải cùng một trường."), {"user": teacher.username})
     existing = db.session.scalar(db.select(Teaching).where(
         Teaching.teacher_id == teacher.id, Teaching.classroom_id == classroom.id,
         Teaching.subject_id == subject.id))
@@ -197,7 +200,8 @@ def set_group_members(group, users):
     for user in users:
         if user.role != Role.REVIEWER:
             raise ValidationError(
-                f"{user.username} không có vai trò thành viên tổ thẩm định.", {"user": user.username})
+                _("%(username)s không có vai trò thành viên tổ thẩm định.", username=user.username),
+                {"user": user.username})
     group.members = list(users)
     db.session.flush()
     return group
@@ -206,7 +210,8 @@ def set_group_members(group, users):
 def create_group(subject, name=None):
     """One district group per subject."""
     if db.session.scalar(db.select(SubjectGroup.id).where(SubjectGroup.subject_id == subject.id)):
-        raise ValidationError(f"Môn {subject.name_vi} đã có tổ thẩm định.", {"subject": "Đã có tổ."})
+        raise ValidationError(_("Môn %(subject)s đã có tổ thẩm định.", subject=subject.name_vi),
+                              {"subject": _("Đã có tổ.")})
     group = SubjectGroup(subject=subject, name=clean_line(name) or f"Tổ {subject.name_vi}")
     db.session.add(group)
     db.session.flush()
@@ -249,17 +254,17 @@ def check_student_code(code, user=None):
     if not code:
         return None
     if not STUDENT_CODE_RE.match(code):
-        raise ValidationError("Mã định danh gồm đúng 10 chữ số.", {"student_code": code})
+        raise ValidationError(_("Mã định danh gồm đúng 10 chữ số."), {"student_code": code})
     other = db.session.scalar(db.select(User).where(User.student_code == code))
     if other is not None and other is not user:
-        raise ValidationError(f"Mã định danh {code} đã gắn với một tài khoản khác.",
-                              {"student_code": "Đã được dùng."})
+        raise ValidationError(_("Mã định danh %(code)s đã gắn với một tài khoản khác.", code=code),
+                              {"student_code": _("Đã được dùng.")})
     return code
 
 
 def _school_for_role(role, school):
     if role in SCHOOL_ROLES and school is None:
-        raise ValidationError("Vai trò này cần thuộc một trường.", {"school": "Bắt buộc."})
+        raise ValidationError(_("Vai trò này cần thuộc một trường."), {"school": _("Bắt buộc.")})
     # District-level roles belong to no school; parents may be linked to one.
     return None if role in (Role.REVIEWER, Role.DISTRICT_ADMIN) else school
 
@@ -268,7 +273,7 @@ def _role(value):
     try:
         return Role(value)
     except ValueError:
-        raise ValidationError("Vai trò không hợp lệ.", {"role": value}) from None
+        raise ValidationError(_("Vai trò không hợp lệ."), {"role": value}) from None
 
 
 def create_account(username, full_name, role, school=None, student_code=None, **extra):
@@ -276,9 +281,9 @@ def create_account(username, full_name, role, school=None, student_code=None, **
     Returns (user, password); the password is shown once and never stored in clear."""
     role = _role(role)
     if not clean_line(full_name):
-        raise ValidationError("Họ tên là bắt buộc.", {"full_name": "Bắt buộc."})
+        raise ValidationError(_("Họ tên là bắt buộc."), {"full_name": _("Bắt buộc.")})
     if student_code and role != Role.STUDENT:
-        raise ValidationError("Chỉ học sinh mới có mã định danh.", {"student_code": student_code})
+        raise ValidationError(_("Chỉ học sinh mới có mã định danh."), {"student_code": student_code})
     student_code = check_student_code(student_code)
     password = generate_password()
     user = account_services.create_user(username, full_name, role, password,
@@ -304,9 +309,9 @@ def update_account(actor, user, full_name, role, school, active):
     role = _role(role)
     full_name = clean_line(full_name)
     if not full_name:
-        raise ValidationError("Họ tên là bắt buộc.", {"full_name": "Bắt buộc."})
+        raise ValidationError(_("Họ tên là bắt buộc."), {"full_name": _("Bắt buộc.")})
     if user.id == actor.id and (role != user.role or not active):
-        raise ValidationError("Bạn không thể tự đổi vai trò hoặc tự khoá tài khoản của chính mình.",
+        raise ValidationError(_("Bạn không thể tự đổi vai trò hoặc tự khoá tài khoản của chính mình."),
                               {"user": user.username})
     school = _school_for_role(role, school)
     school_id = school.id if school is not None else None
@@ -357,19 +362,19 @@ def _topic_fields(subject, grade, chapter, lesson, topic=None):
     chapter, lesson = clean_line(chapter), clean_line(lesson)
     errors = {}
     if subject is None:
-        errors["subject"] = "Bắt buộc."
+        errors["subject"] = _("Bắt buộc.")
     if grade not in (6, 7, 8):
-        errors["grade"] = "Khối phải là 6, 7 hoặc 8."
+        errors["grade"] = _("Khối phải là 6, 7 hoặc 8.")
     if not chapter:
-        errors["chapter"] = "Bắt buộc."
+        errors["chapter"] = _("Bắt buộc.")
     if errors:
-        raise ValidationError("Thông tin chủ đề chưa hợp lệ.", errors)
+        raise ValidationError(_("Thông tin chủ đề chưa hợp lệ."), errors)
     ck, lk = _topic_key(chapter), _topic_key(lesson)
     other = db.session.scalar(db.select(Topic).where(
         Topic.subject_id == subject.id, Topic.grade == grade, Topic.chapter_key == ck,
         Topic.lesson_key == lk))
     if other is not None and other is not topic:
-        raise ValidationError("Chủ đề này đã có trong danh mục.", {"chapter": chapter, "lesson": lesson})
+        raise ValidationError(_("Chủ đề này đã có trong danh mục."), {"chapter": chapter, "lesson": lesson})
     return chapter, lesson, ck, lk
 
 
@@ -414,8 +419,8 @@ def _is_referenced(obj):
 def delete_topic(topic):
     """Only a topic nothing uses; a used one can be renamed instead."""
     if _is_referenced(topic):
-        raise Conflict("topic_in_use", "Chủ đề đang được học liệu hoặc câu hỏi sử dụng nên không xoá được; "
-                                       "có thể sửa tên chủ đề.", {"topic": topic.id})
+        raise Conflict("topic_in_use", _("Chủ đề đang được học liệu hoặc câu hỏi sử dụng nên không xoá được; "
+                                         "có thể sửa tên chủ đề."), {"topic": topic.id})
     db.session.delete(topic)
     db.session.flush()
 
@@ -433,7 +438,7 @@ def import_topics(data, filename, source=None):
             mapping[header] = key
     missing = [h for h in ("subject", "grade", "chapter") if h not in mapping.values()]
     if missing:
-        raise ValidationError("Thiếu cột bắt buộc: " + ", ".join(missing) + ".",
+        raise ValidationError(_("Thiếu cột bắt buộc: %(columns)s.", columns=", ".join(missing)),
                               {"missing_columns": missing, "found": headers}, code="bad_headers")
     errors, parsed = [], []
     for line, raw in rows:
@@ -447,20 +452,20 @@ def import_topics(data, filename, source=None):
         chapter = clean_line(row.get("chapter"))
         problems = []
         if subject is None:
-            problems.append(f"không rõ môn '{row.get('subject', '')}'")
+            problems.append(_("không rõ môn '%(subject)s'", subject=row.get("subject", "")))
         if grade not in (6, 7, 8):
-            problems.append("khối phải là 6, 7 hoặc 8")
+            problems.append(_("khối phải là 6, 7 hoặc 8"))
         if not chapter:
-            problems.append("thiếu chương/chủ đề")
+            problems.append(_("thiếu chương/chủ đề"))
         if order not in ("", None) and not str(order).isdigit():
-            problems.append("thứ tự phải là số")
+            problems.append(_("thứ tự phải là số"))
         if problems:
             errors.append({"line": line, "message": "; ".join(problems)})
             continue
         parsed.append((subject, grade, int(order) if order not in ("", None) else None, chapter,
                        clean_line(row.get("lesson"))))
     if errors:
-        raise ValidationError(f"Có {len(errors)} dòng lỗi; chưa nhập dòng nào.", {"rows": errors},
+        raise ValidationError(_("Có %(count)s dòng lỗi; chưa nhập dòng nào.", count=len(errors)), {"rows": errors},
                               code="import_rejected")
     created = updated = 0
     for position_default, (subject, grade, order, chapter, lesson) in enumerate(parsed, start=1):
