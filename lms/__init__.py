@@ -53,6 +53,13 @@ def create_app(test_config=None):
     app.register_blueprint(materials_bp)
     app.register_blueprint(api_bp)
 
+    if app.config["PROXY_COUNT"]:
+        # Behind nginx the client address is in X-Forwarded-For; login throttling needs it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
     from .cli import lms_cli
 
     app.cli.add_command(lms_cli)

@@ -25,7 +25,9 @@ class Defaults:
     LANGUAGES = ("vi", "en")
     PASSWORD_MIN_LENGTH = 8
     PASSWORD_HASH_METHOD = "scrypt"
-    LOGIN_MAX_FAILURES = 5
+    LOGIN_MAX_FAILURES = 5  # per account and address
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 50  # per account, all addresses together
+    PROXY_COUNT = 0  # reverse proxies in front of gunicorn whose X-Forwarded-For to trust
     LOGIN_LOCKOUT_SECONDS = 15 * 60
     API_TOKEN_DAYS = 90
     MAX_CONTENT_LENGTH = None  # per-kind limits are enforced while streaming

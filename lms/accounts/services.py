@@ -39,33 +39,46 @@ def _throttle_window():
     return timedelta(seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"])
 
 
-def _recent_failures(username):
+def _recent_failures(username, remote_addr=None):
     since = utcnow() - _throttle_window()
-    return db.session.scalar(
-        db.select(db.func.count(LoginFailure.id)).where(
-            LoginFailure.username == username, LoginFailure.at >= since
-        )
-    )
+    query = db.select(db.func.count(LoginFailure.id)).where(
+        LoginFailure.username == username, LoginFailure.at >= since)
+    if remote_addr is not None:
+        query = query.where(LoginFailure.remote_addr == remote_addr)
+    return db.session.scalar(query)
+
+
+def _throttled(username, remote_addr):
+    """Too many recent failures for this account from this address, or from everywhere at once.
+
+    Counting per address first means a classmate typing wrong passwords on another machine cannot
+    lock a teacher out; the higher per-account bar still stops guessing spread over many machines.
+    """
+    config = current_app.config
+    return (_recent_failures(username, remote_addr or "") >= config["LOGIN_MAX_FAILURES"]
+            or _recent_failures(username) >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"])
 
 
 def authenticate(username, password, remote_addr=None):
     """Return the user for a correct username and password.
 
-    After LOGIN_MAX_FAILURES failures for one username within the lockout window, every attempt
-    (right or wrong) is refused until the window passes: throttling by username protects the
-    account whichever machine the guesses come from. Failures are recorded even when the caller
-    rolls back (they are committed here, on their own).
+    After LOGIN_MAX_FAILURES failures for one username from one address (or
+    LOGIN_MAX_FAILURES_PER_ACCOUNT from all addresses) within the lockout window, every attempt from
+    there, right or wrong, is refused until the window passes. Failures are committed here, on
+    their own, so they count even when the caller rolls back; expired ones are purged as we go.
     """
     username = nfc(username or "").strip().lower()
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    if _recent_failures(username) >= limit:
+    remote_addr = (remote_addr or "")[:64]
+    if _throttled(username, remote_addr):
         raise TooManyAttempts(max(1, current_app.config["LOGIN_LOCKOUT_SECONDS"] // 60))
     user = db.session.scalar(db.select(User).where(User.username == username))
     if user is None or not user.active or not user.check_password(password or ""):
+        db.session.execute(db.delete(LoginFailure).where(LoginFailure.at < utcnow() - _throttle_window()))
         db.session.add(LoginFailure(username=username, remote_addr=remote_addr))
         db.session.commit()
         raise InvalidCredentials()
-    db.session.execute(db.delete(LoginFailure).where(LoginFailure.username == username))
+    db.session.execute(db.delete(LoginFailure).where(
+        LoginFailure.username == username, LoginFailure.remote_addr == remote_addr))
     return user
 
 

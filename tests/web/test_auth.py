@@ -48,6 +48,59 @@ def test_login_is_throttled_after_repeated_failures(client, demo, app):
     assert login(other, "gv.van").status_code == 302
 
 
+def test_failures_elsewhere_do_not_lock_the_owner_out(app, demo):
+    """A classmate guessing on another machine cannot lock a teacher out of theirs."""
+    prankster = app.test_client()
+    prankster.environ_base["REMOTE_ADDR"] = "10.0.0.66"
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert login(prankster, "gv.toan", "doan-mo-thoi").status_code == 401
+    assert login(prankster, "gv.toan").status_code == 429
+    teacher = app.test_client()
+    teacher.environ_base["REMOTE_ADDR"] = "10.0.0.12"
+    assert login(teacher, "gv.toan").status_code == 302
+
+
+def test_guessing_from_many_addresses_is_capped_per_account(app, demo):
+    app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] = 6
+    for n in range(6):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.0.1.{n}"
+        assert login(client, "gv.toan", "doan-mo-thoi").status_code == 401
+    fresh = app.test_client()
+    fresh.environ_base["REMOTE_ADDR"] = "10.0.2.1"
+    assert login(fresh, "gv.toan").status_code == 429
+
+
+def test_expired_failures_are_purged(app, demo, client):
+    from datetime import timedelta
+
+    from lms.core.timeutil import utcnow
+
+    db.session.add(LoginFailure(username="gv.van", remote_addr="1.2.3.4",
+                                at=utcnow() - timedelta(seconds=app.config["LOGIN_LOCKOUT_SECONDS"] + 60)))
+    db.session.commit()
+    login(client, "gv.toan", "sai-mat-khau")
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count(LoginFailure.id)).where(
+        LoginFailure.username == "gv.van")) == 0
+
+
+def test_proxy_count_trusts_forwarded_for(tmp_path, database_url):
+    from lms import create_app
+    from tests.conftest import base_config
+
+    app = create_app({**base_config(tmp_path, database_url), "PROXY_COUNT": 1})
+
+    @app.route("/_addr")
+    def _addr():
+        from flask import request
+
+        return request.remote_addr
+
+    response = app.test_client().get("/_addr", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert response.get_data(as_text=True) == "203.0.113.9"
+
+
 def test_throttle_window_expires(client, demo, app):
     from datetime import timedelta
 
