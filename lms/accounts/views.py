@@ -1,10 +1,9 @@
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.errors import DomainError
+from ..core.http import local_url
 from ..extensions import db, login_manager
 from . import services
 from .forms import ChangePasswordForm, LoginForm
@@ -35,9 +34,7 @@ def require_own_password():
 
 
 def _safe_next(target):
-    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("home.dashboard")
+    return local_url(target) or url_for("home.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])

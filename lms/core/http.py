@@ -1,5 +1,7 @@
 """The request class: every query string, form field and JSON body arrives NFC-normalised."""
 
+from urllib.parse import urlsplit
+
 from flask import Request
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.utils import cached_property
@@ -24,3 +26,15 @@ class LmsRequest(Request):
 
     def get_json(self, *args, **kwargs):
         return nfc_deep(super().get_json(*args, **kwargs))
+
+
+def local_url(target):
+    """`target` if it is a path on this site, else None: the one check for every `next=` and
+    "go back" redirect. Browsers read a backslash as a slash, so `/\\evil.example` would be as
+    foreign as `//evil.example`; both are refused, as is anything with a scheme or host."""
+    if not target or not target.startswith("/") or "\\" in target or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(ch) < 32 for ch in target):
+        return None
+    return target

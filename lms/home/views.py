@@ -4,6 +4,7 @@ read every feature."""
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
+from ..core.http import local_url
 from . import queries
 
 bp = Blueprint("home", __name__, template_folder="templates")
@@ -20,10 +21,7 @@ def set_language():
     lang = request.form.get("lang", "vi")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-    target = request.form.get("next") or url_for("home.dashboard")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("home.dashboard")
-    return redirect(target)
+    return redirect(local_url(request.form.get("next")) or url_for("home.dashboard"))
 
 
 @bp.route("/healthz")

@@ -6,7 +6,6 @@ then redirect. A state or input refusal (409, 422) becomes a flash message on th
 came from.
 """
 
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,6 +14,7 @@ from flask_login import current_user, login_required
 from ..accounts.models import Role, User
 from ..core.authz import require
 from ..core.errors import Conflict, NotFound, ValidationError
+from ..core.http import local_url
 from ..extensions import db
 from ..schools import queries as school_queries
 from ..schools.models import Subject
@@ -34,12 +34,6 @@ def inject_unread_notifications():
     if current_user and current_user.is_authenticated:
         return {"unread_notifications": queries.unread_count(current_user)}
     return {"unread_notifications": 0}
-
-
-def _safe_target(target):
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return None
 
 
 def current_path():
@@ -106,7 +100,7 @@ def _load_visible(item_type, item_id):
 
 
 def _back(item, fallback=None):
-    return redirect(_safe_target(request.form.get("next")) or fallback or item.item_url()
+    return redirect(local_url(request.form.get("next")) or fallback or item.item_url()
                     or services.item_link(item))
 
 
@@ -309,7 +303,7 @@ def notification_read(notification_id):
         abort(404)
     services.mark_read(current_user, notification)
     db.session.commit()
-    return redirect(_safe_target(notification.link) or url_for("review.notifications"))
+    return redirect(local_url(notification.link) or url_for("review.notifications"))
 
 
 @bp.route("/notifications/read-all", methods=["POST"])

@@ -203,3 +203,13 @@ def test_a_first_password_must_be_changed_before_anything_else(client, demo):
     assert client.get("/").status_code == 200
     db.session.expire_all()
     assert db.session.get(User, user.id).must_change_password is False
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example"])
+def test_language_switch_and_login_never_redirect_off_site(client, demo, target):
+    token = csrf_from(client, "/login")
+    response = client.post("/lang", data={"csrf_token": token, "lang": "en", "next": target})
+    assert response.headers["Location"] == "/"
+    response = client.post(f"/login?next={target}", data={
+        "username": "gv.toan", "password": "hoclieu-demo", "csrf_token": token})
+    assert response.headers["Location"] == "/"
