@@ -32,8 +32,12 @@ def create_app(test_config=None):
 
     extensions.init_app(app)
 
+    # Every feature's models, so the metadata (and Alembic) sees all tables; then the modules that
+    # listen to other features' after-commit events (core/events.py).
+    from . import models  # noqa: F401
     from .core import errors, security
     from .home import navigation
+    from .materials import jobs as _materials_jobs  # noqa: F401
 
     errors.init_app(app)
     security.init_app(app)

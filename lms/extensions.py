@@ -8,6 +8,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 
+from .core import events
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -16,7 +18,8 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION),
+                session_options=events.session_options())
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -48,8 +51,6 @@ def init_app(app):
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     text.install_nfc_guard(db)
     jobs.init_app(app)
-    # Models register themselves with the metadata on import; import every feature's models.
-    from . import models  # noqa: F401
 
 
 def _migrations_dir():

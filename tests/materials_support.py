@@ -9,7 +9,9 @@ from pathlib import Path
 
 from lms.accounts.models import User
 from lms.extensions import db
-from lms.materials import services, uploads
+from lms.files import services as files_services
+from lms.files import uploads
+from lms.materials import services
 from lms.materials.models import Material
 from lms.review import services as review_services
 from tests.files import Make  # noqa: F401  (re-exported for the builders' users)
@@ -33,7 +35,7 @@ def pdf_bytes(text="Phân số và số thập phân", tmp=None):
 def stored(data, filename):
     """Put bytes in the file store as an upload would, and return the services' Upload."""
     blob = uploads.file_store().save_stream(io.BytesIO(data), 10 * 1024 * 1024 * 1024)
-    return services.Upload(blob, filename)
+    return files_services.Upload(blob, filename)
 
 
 def metadata(**overrides):

@@ -1,7 +1,9 @@
-"""Background work on uploaded versions (Huey; immediate mode in tests). Enqueue after commit."""
+"""Background work on uploaded versions (Huey; immediate mode in tests), started by the
+after-commit event of a new version, never by a view."""
 
 from ..core.jobs import job
 from ..extensions import db
+from . import signals
 
 
 @job()
@@ -23,3 +25,8 @@ def process_material_version(version_id):
             services.record_processing_crash(version, error)
             db.session.commit()
         raise  # Huey retries; a later success overwrites the message
+
+
+@signals.version_created.connect
+def _process_new_version(_sender, material_id, version_id, **_payload):
+    process_material_version(version_id)

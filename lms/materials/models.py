@@ -1,8 +1,8 @@
 """The materials repository: stored files, materials and their immutable versions.
 
 A material carries its metadata and review state (ReviewableMixin); every upload of a file makes a
-new MaterialVersion that points at a StoredFile. Files are content-addressed, so two materials
-(or two versions) with the same bytes share one StoredFile row and one blob on disk.
+new MaterialVersion that points at a StoredFile (lms/files). Files are content-addressed, so two
+materials (or two versions) with the same bytes share one StoredFile row and one blob on disk.
 
 Version statuses:
 - draft: the newest version, not (yet) submitted since it was uploaded;
@@ -19,11 +19,12 @@ from sqlalchemy import CheckConstraint, UniqueConstraint
 
 from ..core.timeutil import utcnow
 from ..extensions import db
+from ..files.models import StoredFile  # noqa: F401  (the relationship below names it)
 from ..review.models import ReviewableMixin
 from ..review.registry import register_item_type
 from ..review.workflow import Action, State
 
-__all__ = ["StoredFile", "Material", "MaterialVersion"]
+__all__ = ["Material", "MaterialVersion"]
 
 
 class Series(enum.StrEnum):
@@ -130,21 +131,6 @@ KIND_CATEGORIES = {
 
 def _in(column, enum_cls):
     return f"{column} IN ({', '.join(repr(m.value) for m in enum_cls)})"
-
-
-class StoredFile(db.Model):
-    """One distinct content on disk (under FILES_DIR by its SHA-256), whatever its names."""
-
-    __tablename__ = "stored_file"
-
-    id = db.Column(db.Integer, primary_key=True)
-    sha256 = db.Column(db.String(64), nullable=False, unique=True)
-    size = db.Column(db.BigInteger, nullable=False)
-    mime = db.Column(db.String(120), nullable=False)
-    kind_code = db.Column(db.String(20), nullable=False)  # filetypes kind: pdf, mp4, html5zip, ...
-    original_name = db.Column(db.String(255), nullable=False)  # as first uploaded; never a path
-    package_index = db.Column(db.String(500), nullable=True)  # HTML5 packages: the index.html member
-    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
 
 
 class Material(ReviewableMixin, db.Model):

@@ -94,13 +94,6 @@ def latest_request(material):
     return review_queries.latest_request(material)
 
 
-def page(query, page_number, per_page=20):
-    """(rows, total) for one page of a select."""
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.order_by(None).subquery()))
-    rows = db.session.scalars(query.limit(per_page).offset((page_number - 1) * per_page)).all()
-    return rows, total
-
-
 def upload_defaults(user):
     """Pre-select what a teacher most likely uploads: the subject and grade they teach first."""
     from ..schools.queries import teachings_of

@@ -5,24 +5,20 @@ commits once. The workflow itself (submit, claim, decide, withdraw) is the revie
 (`lms.review.services`); a new version is its `revise` transition.
 """
 
-import io
-from dataclasses import dataclass
-
-from flask import current_app
-from sqlalchemy.exc import IntegrityError
-
-from ..core import extract, filetypes, storage, zipsafety
+from ..core import events
 from ..core.errors import DomainError, Forbidden, ValidationError, _
 from ..core.sanitize import clean_html
-from ..core.storage import StoredBlob
 from ..core.text import clean_line, fold
 from ..core.timeutil import utcnow
 from ..extensions import db
+from ..files import filetypes
+from ..files import services as files
+from ..files.services import Upload, accept_file, discard_unreferenced  # noqa: F401  (part of this interface)
 from ..review import permissions as review_perms
 from ..review import services as review_services
 from ..review.workflow import Action, State, TransitionRefused
 from ..schools.models import Subject, Topic
-from . import permissions
+from . import permissions, signals
 from .models import (
     KIND_CATEGORIES,
     KIND_NAMES,
@@ -32,10 +28,8 @@ from .models import (
     MaterialVersion,
     Processing,
     Series,
-    StoredFile,
     VersionStatus,
 )
-from .uploads import file_store
 
 MAX_TITLE = 300
 MAX_DESCRIPTION = 20_000
@@ -44,62 +38,6 @@ FIELDS = ("title", "description", "subject", "grade", "topic", "series", "kind",
           "source", "uploader_is_author", "rights_confirmed")
 _TRUE = {"1", "true", "on", "yes", "y"}
 _FALSE = {"0", "false", "off", "no", "n", ""}
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file that the request streamed into the store, with the name it was sent under."""
-
-    blob: StoredBlob
-    filename: str
-
-
-# --- files -----------------------------------------------------------------------------------
-
-def accept_file(upload):
-    """Check a stored upload's content and return its StoredFile row (shared by identical bytes).
-
-    The type is sniffed from the bytes and must agree with the extension (415 naming what the
-    content is); an HTML5 package must be a safe zip with an index.html (422 otherwise).
-    """
-    path = upload.blob.path
-    try:
-        detected = filetypes.check_upload(path, upload.filename)
-    except filetypes.FileTypeError as error:
-        raise DomainError(error.code, error.message, {"file": error.message, **error.details},
-                          status=415) from None
-    index = None
-    if detected.kind_code == "html5zip":
-        config = current_app.config
-        try:
-            index = zipsafety.check_zip(path, max_members=config["PACKAGE_MAX_MEMBERS"],
-                                max_total_uncompressed=config["PACKAGE_MAX_UNCOMPRESSED_MB"] * 1024 * 1024)
-        except zipsafety.UnsafeZipError as error:
-            raise DomainError(error.code, error.message, {"file": error.message, **error.details},
-                              status=422) from None
-    existing = db.session.scalar(db.select(StoredFile).where(StoredFile.sha256 == upload.blob.sha256))
-    if existing is not None:
-        return existing
-    row = StoredFile(sha256=upload.blob.sha256, size=upload.blob.size, mime=detected.mime,
-                     kind_code=detected.kind_code, original_name=upload.filename, package_index=index,
-                     created_at=utcnow())
-    try:
-        with db.session.begin_nested():  # two uploads of the same bytes at once: one row wins
-            db.session.add(row)
-    except IntegrityError:
-        row = db.session.scalar(db.select(StoredFile).where(StoredFile.sha256 == upload.blob.sha256))
-    return row
-
-
-def discard_unreferenced(blob):
-    """Remove a blob this request created when its upload was refused and no row points at it.
-
-    Call after the rollback: only committed rows keep the bytes.
-    """
-    if blob is None or not blob.created:
-        return
-    if db.session.scalar(db.select(StoredFile.id).where(StoredFile.sha256 == blob.sha256)) is None:
-        file_store().remove(blob.sha256)
 
 
 def _check_kind(kind, stored):
@@ -260,6 +198,8 @@ def create_material(owner, data, upload, note=None):
         created_at=now, status=VersionStatus.DRAFT.value, processing_state=Processing.PENDING.value))
     db.session.add(material)
     db.session.flush()
+    events.announce(signals.version_created, material_id=material.id, version_id=material.versions[0].id)
+    events.announce(signals.material_changed, material_id=material.id)
     return material
 
 
@@ -275,6 +215,7 @@ def update_metadata(material, actor, data):
         _check_kind(values["kind"], material.latest_version.stored_file)
     _apply(material, values)
     db.session.flush()
+    events.announce(signals.material_changed, material_id=material.id)
     return material
 
 
@@ -314,49 +255,26 @@ def add_version(material, actor, upload, note):
     material.updated_at = utcnow()
     db.session.flush()
     review_services.revise(material, actor, note)
+    events.announce(signals.version_created, material_id=material.id, version_id=version.id)
+    events.announce(signals.material_changed, material_id=material.id)
     return version
 
 
 # --- processing (run by jobs.process_version) ------------------------------------------------
 
-_IMAGE_MIMES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp", "gif": "image/gif"}
-_DERIVED_MAX_BYTES = 1024 * 1024 * 1024
-
-
 def process_version(version):
-    """Extract the text (for search) and make the previews of a version; record the outcome on
-    the version in words. Stored messages are Vietnamese, the district's language, like the
-    review engine's notifications."""
-    stored = version.stored_file
-    done = _reuse_processing(version)
-    if done:
+    """Extract the text (for search) and make the previews of a version (files.derive); record
+    the outcome on the version in words."""
+    if _reuse_processing(version):
         return version
-    store = file_store()
-    path = store.path_for(stored.sha256)
-    errors = []
-    if stored.kind_code in extract.EXTRACTABLE_KINDS:
-        try:
-            version.extracted_text = extract.extract_text(path, stored.kind_code)
-        except extract.ExtractionError as error:
-            errors.append(f"Trích xuất văn bản thất bại: {error.message}")
-    try:
-        thumbnail = None
-        if filetypes.media_category(stored.kind_code) == "image":
-            buffer = io.BytesIO()
-            fmt = storage.reencode_image(path, buffer)
-            buffer.seek(0)
-            version.preview_sha256 = store.save_stream(buffer, _DERIVED_MAX_BYTES).sha256
-            version.preview_mime = _IMAGE_MIMES[fmt]
-            thumbnail = storage.make_thumbnail(path)
-        elif stored.kind_code == "pdf":
-            thumbnail = storage.pdf_thumbnail(path)
-        if thumbnail is not None:
-            version.thumbnail_sha256 = store.save_stream(io.BytesIO(thumbnail), _DERIVED_MAX_BYTES).sha256
-            version.thumbnail_mime = storage.thumbnail_format()[1]
-    except storage.ImageError as error:
-        errors.append(f"Tạo ảnh xem trước thất bại: {error.message}")
-    _finish(version, errors)
+    derived = files.derive(version.stored_file)
+    for name in _DERIVED_FIELDS:
+        setattr(version, name, getattr(derived, name))
+    _finish(version, derived.errors)
     return version
+
+
+_DERIVED_FIELDS = ("extracted_text", "thumbnail_sha256", "thumbnail_mime", "preview_sha256", "preview_mime")
 
 
 def _reuse_processing(version):
@@ -366,7 +284,7 @@ def _reuse_processing(version):
         MaterialVersion.processing_state == Processing.OK.value).limit(1))
     if done is None:
         return False
-    for name in ("extracted_text", "thumbnail_sha256", "thumbnail_mime", "preview_sha256", "preview_mime"):
+    for name in _DERIVED_FIELDS:
         setattr(version, name, getattr(done, name))
     _finish(version, [])
     return True
@@ -377,6 +295,7 @@ def _finish(version, errors):
     version.processing_error = "\n".join(errors) or None
     version.processed_at = utcnow()
     db.session.flush()
+    events.announce(signals.material_changed, material_id=version.material_id)
 
 
 def record_processing_crash(version, error):

@@ -29,12 +29,15 @@ from wtforms.validators import ValidationError as CSRFValidationError
 from ..accounts.models import User
 from ..core.authz import require
 from ..core.errors import DomainError, Forbidden, ValidationError
-from ..core.filetypes import ACCEPTED
-from ..core.storage import format_megabytes
+from ..core.pagination import paginate
 from ..extensions import csrf, db
+from ..files import services as files
+from ..files import serving as file_serving
+from ..files.filetypes import ACCEPTED
+from ..files.store import format_megabytes
 from ..review import queries as review_queries
 from ..schools import queries as school_queries
-from . import jobs, permissions, queries, services, serving, uploads
+from . import permissions, queries, services, serving
 from .forms import MaterialForm, UploadForm, VersionForm
 from .models import KIND_LABELS, SERIES_LABELS, Material
 
@@ -82,13 +85,18 @@ def _check_csrf(form):
         raise CSRFError(str(error)) from None
 
 
-def _receive():
-    """The posted fields and (streamed, stored) file; the CSRF token is checked first."""
-    received = uploads.receive(request, before_file=_check_csrf)
+def _checked(received):
+    """The posted fields once received: CSRF checked (before the file when one was sent, by
+    `before_file`; here when none was), unticked boxes made explicit."""
     if received.blob is None:
         _check_csrf(received.form)
     _unticked_boxes(received.form)
-    return received
+
+
+def _form_of(error):
+    """The fields typed into a refused upload, to show them again."""
+    received = getattr(error, "received", None)
+    return received.form if received is not None else None
 
 
 def _unticked_boxes(form):
@@ -96,10 +104,6 @@ def _unticked_boxes(form):
     for name in ("uploader_is_author", "rights_confirmed"):
         if name not in form:
             form[name] = ""
-
-
-def _upload_of(received):
-    return services.Upload(received.blob, received.filename) if received.blob is not None else None
 
 
 def _accept_attr():
@@ -135,12 +139,9 @@ def _done(target, message):
 @require(permissions.can_browse_library)
 def library():
     filters = queries.LibraryFilters.from_args(request.args)
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
-    rows, total = queries.page(queries.library(filters), page)
-    return render_template("materials/library.html", materials=rows, total=total, page=page, per_page=20,
+    found = paginate(queries.library(filters), per_page=20)
+    return render_template("materials/library.html", materials=found.items, total=found.total,
+                           page=found.page, per_page=found.per_page,
                            filters=filters, subjects=school_queries.subjects(), schools=school_queries.schools(),
                            kinds=KIND_LABELS, series=SERIES_LABELS)
 
@@ -163,18 +164,14 @@ def upload():
     if request.method == "GET":
         form = UploadForm(data=queries.upload_defaults(current_user))
         return render_template("materials/upload.html", form=form, **_upload_context())
-    received = None
     try:
-        received = _receive()
-        material = services.create_material(current_user, received.form, _upload_of(received),
-                                            received.form.get("note"))
-        db.session.commit()
+        material = files.receive_and_apply(
+            request, lambda r: services.create_material(current_user, r.form, files.upload_of(r),
+                                                        r.form.get("note")),
+            before_file=_check_csrf, prepare=_checked)
     except DomainError as error:
-        db.session.rollback()
-        services.discard_unreferenced(received.blob if received else None)
-        form = UploadForm(formdata=received.form if received else None)
+        form = UploadForm(formdata=_form_of(error))
         return _refused(error, "materials/upload.html", form, **_upload_context())
-    jobs.process_material_version(material.latest_version.id)
     return _done(url_for("materials.detail", material_id=material.id),
                  _("Đã tải lên “%(title)s”. Hãy kiểm tra rồi gửi thẩm định.", title=material.title))
 
@@ -191,22 +188,19 @@ def new_version(material_id):
     context = {"material": material, **_upload_context()}
     if request.method == "GET":
         return render_template("materials/new_version.html", form=VersionForm(), **context)
-    received = None
-    try:
-        received = _receive()
-        upload = _upload_of(received)
+    def add(received):
+        upload = files.upload_of(received)
         if upload is None:
             raise ValidationError(_("Chọn tệp cho phiên bản mới."),
-                                           {"file": _("Chọn tệp cho phiên bản mới.")})
-        version = services.add_version(material, current_user, upload, received.form.get("note"))
-        db.session.commit()
+                                  {"file": _("Chọn tệp cho phiên bản mới.")})
+        return services.add_version(material, current_user, upload, received.form.get("note"))
+
+    try:
+        version = files.receive_and_apply(request, add, before_file=_check_csrf, prepare=_checked)
     except DomainError as error:
-        db.session.rollback()
-        services.discard_unreferenced(received.blob if received else None)
-        form = VersionForm(formdata=received.form if received else None)
+        form = VersionForm(formdata=_form_of(error))
         material = db.session.get(Material, material_id)
         return _refused(error, "materials/new_version.html", form, **{**context, "material": material})
-    jobs.process_material_version(version.id)
     return _done(url_for("materials.detail", material_id=material.id),
                  _("Đã tạo phiên bản %(n)s. Gửi thẩm định khi sẵn sàng.", n=version.number))
 
@@ -259,13 +253,13 @@ def detail(material_id):
     if request.args.get("assign") and permissions.can_assign(current_user, material):
         assign_to = school_queries.teachings_of(current_user)
     package_url = None
-    if version is not None and serving.preview_kind(version.stored_file) == "package" \
+    if version is not None and file_serving.preview_kind(version.stored_file) == "package" \
             and version.stored_file.package_index:
         package_url = url_for("materials.package_member", token=serving.package_token(version, current_user),
                               member=version.stored_file.package_index)
     return render_template(
         "materials/detail.html", material=material, version=version, versions=versions,
-        preview=serving.preview_kind(version.stored_file) if version else None, package_url=package_url,
+        preview=file_serving.preview_kind(version.stored_file) if version else None, package_url=package_url,
         events=review_queries.history(material) if all_versions else [],
         request_review=review_queries.latest_request(material) if all_versions else None,
         criteria=review_queries.criteria(), assign_to=assign_to)
@@ -278,16 +272,16 @@ def detail(material_id):
 def file(material_id, number):
     """The file itself, inline: PDF (in the page's iframe), video and audio (HTML5 players)."""
     _material, version = _load_version(material_id, number)
-    if not serving.is_inline(version.stored_file):
+    if not file_serving.is_inline(version.stored_file):
         abort(404)
-    return serving.send_inline(version)
+    return file_serving.send_inline(version.stored_file, version.file_name)
 
 
 @bp.route("/<int:material_id>/v/<int:number>/download")
 @login_required
 def download(material_id, number):
     _material, version = _load_version(material_id, number)
-    return serving.send_download(version)
+    return file_serving.send_download(version.stored_file, version.file_name)
 
 
 @bp.route("/<int:material_id>/v/<int:number>/image")
@@ -297,7 +291,7 @@ def image(material_id, number):
     _material, version = _load_version(material_id, number)
     if not version.preview_sha256:
         abort(404)
-    return serving.send_derived(version.preview_sha256, version.preview_mime)
+    return file_serving.send_derived(version.preview_sha256, version.preview_mime)
 
 
 @bp.route("/<int:material_id>/v/<int:number>/thumbnail")
@@ -306,7 +300,7 @@ def thumbnail(material_id, number):
     _material, version = _load_version(material_id, number)
     if not version.thumbnail_sha256:
         abort(404)
-    return serving.send_derived(version.thumbnail_sha256, version.thumbnail_mime)
+    return file_serving.send_derived(version.thumbnail_sha256, version.thumbnail_mime)
 
 
 @bp.route("/package/<token>/<path:member>")
@@ -323,9 +317,9 @@ def package_member(token, member):
     if material is None or user is None or not user.is_active \
             or not permissions.can_view_version(user, material, version):
         abort(404)
-    if serving.preview_kind(version.stored_file) != "package":
+    if file_serving.preview_kind(version.stored_file) != "package":
         abort(404)
-    response = serving.send_package_member(version, member)
+    response = file_serving.send_package_member(version.stored_file, member)
     if response is None:
         abort(404)
     return response

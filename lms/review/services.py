@@ -9,10 +9,11 @@ what the caller may not see (404) is the view's job, through `permissions.can_vi
 
 import re
 
+from ..core import events
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationError, _
 from ..core.timeutil import utcnow
 from ..extensions import db
-from . import permissions
+from . import permissions, signals
 from .models import Notification, Review, ReviewCriterion, WorkflowEvent
 from .queries import (  # noqa: F401  (reads are part of this module's interface)
     QueueEntry,
@@ -93,6 +94,9 @@ def _record(item, actor, action, from_state, to_state, comment=None, reason_code
         from_state=State(from_state).value, to_state=State(to_state).value, action=Action(action).value,
         actor_id=actor.id, comment=(comment or "").strip() or None, reason_code=reason_code, at=utcnow())
     db.session.add(event)
+    events.announce(signals.item_transitioned, item_type=item.ITEM_TYPE, item_id=item.id,
+                    action=Action(action).value, from_state=State(from_state).value,
+                    to_state=State(to_state).value)
     return event
 
 

@@ -2,7 +2,9 @@
 
 The export's headers are `Mã định danh Bộ GD&ĐT`, `Họ tên`, `Ngày sinh`, `Giới tính`, `Lớp học`,
 `Khối học` (matched after diacritic folding, so `Ma dinh danh Bo GD&DT` works too; extra columns
-are ignored). The header row must be the first row.
+are ignored). The header row must be the first row. The file is read by `core.spreadsheet.read_table`
+within the IMPORT_MAX_* limits (rows, columns, cell length, inflated size), and what a preview or
+an error message echoes of a cell is cut short.
 
 Rules:
 - The ministry identifier (mã định danh, ten digits) is the key. A student of this school with
@@ -35,8 +37,8 @@ from flask import current_app
 from ..accounts import services as account_services
 from ..accounts.models import Role
 from ..core.errors import ValidationError, _
-from ..core.spreadsheet import read_table, write_xlsx
-from ..core.storage import TempStash
+from ..core.spreadsheet import read_table, shorten, write_xlsx
+from ..core.stash import TempStash
 from ..core.text import clean_line, fold
 from ..extensions import db
 from . import queries, services
@@ -53,8 +55,8 @@ GENDERS = {"nam": "Nam", "nu": "Nữ"}
 DATE_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 GRADE_RE = re.compile(r"^(?:khoi|k)?\s*(\d+)$")
-MAX_ROWS = 5000
 SHEET_HEADERS = ("Tên đăng nhập", "Họ tên", "Lớp", "Mật khẩu")
+FULL_NAME_MAX = 200  # the width of user.full_name
 
 
 def _header_key(text):
@@ -170,12 +172,9 @@ def _read_rows(data, filename):
         raise ValidationError(
             _("Thiếu cột bắt buộc: %(columns)s. Dòng đầu tiên của tệp phải là tiêu đề "
               "cột của danh sách học sinh xuất từ CSDL ngành.", columns=", ".join(missing)),
-            {"missing_columns": missing, "found": [h for h in headers if h]}, code="bad_headers")
+            {"missing_columns": missing, "found": [shorten(h, 40) for h in headers if h]}, code="bad_headers")
     if not rows:
         raise ValidationError(_("Tệp không có dòng học sinh nào."), {"file": filename}, code="empty_file")
-    if len(rows) > MAX_ROWS:
-        raise ValidationError(_("Tệp có quá nhiều dòng (tối đa %(max)s).", max=MAX_ROWS), {"rows": len(rows)},
-                              code="too_many_rows")
     return [(line, {mapping[h]: v for h, v in raw.items() if h in mapping}) for line, raw in rows]
 
 
@@ -192,23 +191,25 @@ def _parse_row(line, cells):
     elif not services.STUDENT_CODE_RE.match(code):
         if code.isdigit() and len(code) < 10:
             row.errors.append(_("mã định danh '%(code)s' phải gồm đúng 10 chữ số (ô đang ở dạng số nên "
-                                "có thể đã mất số 0 đầu: hãy định dạng cột là Văn bản)", code=code))
+                                "có thể đã mất số 0 đầu: hãy định dạng cột là Văn bản)", code=shorten(code)))
         else:
-            row.errors.append(_("mã định danh '%(code)s' phải gồm đúng 10 chữ số", code=code))
+            row.errors.append(_("mã định danh '%(code)s' phải gồm đúng 10 chữ số", code=shorten(code)))
     if not row.full_name:
         row.errors.append(_("thiếu họ tên"))
+    elif len(row.full_name) > FULL_NAME_MAX:
+        row.errors.append(_("họ tên dài quá %(max)s ký tự", max=FULL_NAME_MAX))
     if row.birth_date is None:
-        row.errors.append(_("ngày sinh '%(value)s' không hợp lệ (cần dd/mm/yyyy)", value=clean_line(raw_date))
+        row.errors.append(_("ngày sinh '%(value)s' không hợp lệ (cần dd/mm/yyyy)", value=shorten(clean_line(raw_date)))
                           if clean_line(raw_date) else _("thiếu ngày sinh"))
     elif row.birth_date > dt.date.today():
         row.errors.append(_("ngày sinh ở tương lai"))
     if row.gender is None:
-        row.errors.append(_("giới tính '%(value)s' phải là Nam hoặc Nữ", value=clean_line(cells.get("gender"))))
+        row.errors.append(_("giới tính '%(value)s' phải là Nam hoặc Nữ", value=shorten(clean_line(cells.get("gender")))))
     if row.grade not in (6, 7, 8):
-        row.errors.append(_("khối học '%(value)s' phải là 6, 7 hoặc 8", value=clean_line(cells.get("grade"))))
+        row.errors.append(_("khối học '%(value)s' phải là 6, 7 hoặc 8", value=shorten(clean_line(cells.get("grade")))))
     match = services.CLASS_NAME_RE.match(class_name)
     if not match:
-        row.errors.append(_("lớp '%(name)s' không hợp lệ (ví dụ 6A1)", name=class_name) if class_name
+        row.errors.append(_("lớp '%(name)s' không hợp lệ (ví dụ 6A1)", name=shorten(class_name)) if class_name
                           else _("thiếu lớp"))
     elif row.grade in (6, 7, 8) and int(match.group(1)) != row.grade:
         row.errors.append(_("lớp %(name)s không thuộc khối %(grade)s", name=class_name, grade=row.grade))
@@ -228,7 +229,8 @@ def preview_students(school, data, filename):
     for row in rows:
         others = [n for n in lines_by_code.get(row.student_code, []) if n != row.line]
         if others:
-            row.errors.append(_("mã định danh trùng với dòng %(lines)s", lines=", ".join(map(str, others))))
+            shown = ", ".join(map(str, others[:5])) + (", …" if len(others) > 5 else "")  # bounded echo
+            row.errors.append(_("mã định danh trùng với dòng %(lines)s", lines=shown))
 
     existing = queries.users_by_student_code(c for c in lines_by_code if services.STUDENT_CODE_RE.match(c))
     for row in rows:

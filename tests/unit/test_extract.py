@@ -3,7 +3,7 @@ import zipfile
 
 import pytest
 
-from lms.core.extract import EXTRACTABLE_KINDS, ExtractionError, extract_text
+from lms.files.extract import EXTRACTABLE_KINDS, ExtractionError, extract_text
 
 VI_TEXT = "Phân số và số thập phân"
 
@@ -156,6 +156,6 @@ def test_xlsx_without_a_suffix_is_read(make, tmp_path):
     source = make.xlsx("bang.xlsx")
     blob = tmp_path / "3f7a9c"
     blob.write_bytes(source.read_bytes())
-    from lms.core.extract import extract_text
+    from lms.files.extract import extract_text
 
     assert "Phân số" in extract_text(blob, "xlsx")

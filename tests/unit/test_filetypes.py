@@ -1,6 +1,6 @@
 import pytest
 
-from lms.core.filetypes import (
+from lms.files.filetypes import (
     ACCEPTED,
     Detected,
     FileTypeError,

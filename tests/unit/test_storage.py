@@ -7,16 +7,9 @@ import time
 import pytest
 from PIL import Image
 
-from lms.core import storage
-from lms.core.storage import (
-    FileStore,
-    ImageError,
-    StoredBlob,
-    TooLargeError,
-    make_thumbnail,
-    pdf_thumbnail,
-    reencode_image,
-)
+from lms.files import images as storage
+from lms.files.images import ImageError, make_thumbnail, pdf_thumbnail, reencode_image
+from lms.files.store import FileStore, StoredBlob, TooLargeError
 
 MiB = 1024 * 1024
 
@@ -293,7 +286,7 @@ def test_pdf_thumbnail_without_the_renderer(make, monkeypatch):
 def test_remove_deletes_one_blob(tmp_path):
     import io
 
-    from lms.core.storage import FileStore
+    from lms.files.store import FileStore
 
     store = FileStore(tmp_path / "files")
     blob = store.save_stream(io.BytesIO(b"hai ba bon"), max_bytes=1024)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from lms.core.zipsafety import UnsafeZipError, check_zip, find_index, guess_member_mime, open_member
+from lms.files.zipsafety import UnsafeZipError, check_zip, find_index, guess_member_mime, open_member
 
 PACKAGE = {"index.html": "<html><script src='js/app.js'></script></html>", "js/app.js": "var x = 1;"}
 

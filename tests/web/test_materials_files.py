@@ -9,8 +9,11 @@ import zipfile
 import pytest
 
 from lms.extensions import db
-from lms.materials import jobs, uploads
-from lms.materials.models import Material, StoredFile
+from lms.files import uploads
+from lms.files.models import StoredFile
+from lms.files.store import FileStore
+from lms.materials import jobs
+from lms.materials.models import Material
 from tests.conftest import api_token, base_config, bearer, csrf_from, login
 from tests.materials_support import (
     make_material,
@@ -119,7 +122,7 @@ def test_a_declared_body_far_over_the_limit_is_refused_before_reading(app, world
     client = app.test_client()
     headers = bearer(api_token(client, "gv.toan"))
     saved = []
-    monkeypatch.setattr(uploads.FileStore, "save_stream", lambda *a, **k: saved.append(a))
+    monkeypatch.setattr(FileStore, "save_stream", lambda *a, **k: saved.append(a))
     body, content_type = multipart(metadata(), {"file": (b"%PDF-" + b"0" * (4 * 1024 * 1024), "a.pdf")})
     response = client.post("/api/v1/materials", data=body, content_type=content_type, headers=headers)
     assert response.status_code == 413

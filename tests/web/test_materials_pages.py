@@ -6,8 +6,9 @@ import re
 import pytest
 
 from lms.extensions import db
-from lms.materials import uploads
-from lms.materials.models import Material, StoredFile
+from lms.files import uploads
+from lms.files.models import StoredFile
+from lms.materials.models import Material
 from tests.conftest import csrf_from
 from tests.materials_support import (
     make_material,

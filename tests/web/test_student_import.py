@@ -13,7 +13,7 @@ from lms.accounts import services as account_services
 from lms.accounts.models import Role, User
 from lms.core.errors import ValidationError
 from lms.core.spreadsheet import SpreadsheetError
-from lms.core.storage import TempStash
+from lms.core.stash import TempStash
 from lms.extensions import db
 from lms.schools import importing, queries
 from lms.schools.models import Classroom, Enrollment, ImportState, StudentImport

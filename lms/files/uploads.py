@@ -20,10 +20,10 @@ from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
-from ..core import filetypes
 from ..core.errors import DomainError
-from ..core.storage import FileStore, StoredBlob, TooLargeError, format_megabytes
 from ..core.text import nfc
+from . import filetypes
+from .store import StoredBlob, TooLargeError, file_store, format_megabytes
 
 MiB = 1024 * 1024
 READ_CHUNK = MiB
@@ -35,10 +35,6 @@ DRAIN_LIMIT = 1024 * MiB  # read (and drop) at most this much after a refusal, s
 
 class UploadError(DomainError):
     """A refused upload: 400 (malformed), 413 (too large) or 415 (type not accepted)."""
-
-
-def file_store():
-    return FileStore(current_app.config["FILES_DIR"])
 
 
 def limit_bytes(filename):
