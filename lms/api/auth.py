@@ -5,8 +5,8 @@ from functools import wraps
 from flask import g, request
 
 from ..accounts import services as account_services
-from ..core.errors import json_error
-from . import bp
+from ..core.errors import _, json_error
+from .blueprint import bp
 
 PUBLIC_ENDPOINTS = set()
 
@@ -26,7 +26,7 @@ def authenticate_request():
         return None
     if g.api_user is None:
         return json_error(401, "unauthenticated",
-                          "Cần đăng nhập: gửi header Authorization: Bearer <token>.")
+                          _("Cần đăng nhập: gửi header Authorization: Bearer <token>."))
     return None
 
 

@@ -1,17 +1,19 @@
 """/api/v1/materials: the repository over the same services as the pages.
 
-Uploads are multipart/form-data streamed into the file store (materials.uploads), so a 500 MB
+Uploads are multipart/form-data streamed into the file store (files.uploads), so a 500 MB
 video never sits in memory; 413 and 415 come back in the JSON error shape.
 """
 
 from flask import g, request, url_for
 
 from ..core.authz import authorize
-from ..core.errors import DomainError, NotFound, ValidationError
-from ..core.pagination import paginate
+from ..core.errors import NotFound, ValidationError, _
+from ..core.pagination import api_list
 from ..core.timeutil import iso
 from ..extensions import db
-from ..materials import jobs, permissions, queries, services, serving, uploads
+from ..files import services as files
+from ..files import serving as file_serving
+from ..materials import permissions, queries, services
 from ..materials.models import Material
 from .auth import api_route
 from .review import register_workflow_api
@@ -85,15 +87,9 @@ def material_json(material, user):
     }
 
 
-def _receive():
-    received = uploads.receive(request)
+def _attribution(received):
     if "attribution" in received.form and not received.form.get("source"):
         received.form.setlist("source", received.form.getlist("attribution"))  # API.md's name
-    return received
-
-
-def _upload_of(received):
-    return services.Upload(received.blob, received.filename) if received.blob is not None else None
 
 
 @api_route("/materials", methods=["POST"], tag="materials",
@@ -102,18 +98,10 @@ def create_material():
     """Upload a material (multipart: file, title, subject, grade, kind, license, rights_confirmed;
     optional description, topic, series, author, source/attribution, uploader_is_author, note)."""
     user = g.api_user
-    authorize(permissions.can_upload(user), "Chỉ giáo viên tải học liệu lên kho.")
-    received = None
-    try:
-        received = _receive()
-        material = services.create_material(user, received.form, _upload_of(received),
-                                            received.form.get("note"))
-        db.session.commit()
-    except DomainError:
-        db.session.rollback()
-        services.discard_unreferenced(received.blob if received else None)
-        raise
-    jobs.process_material_version(material.latest_version.id)
+    authorize(permissions.can_upload(user), _("Chỉ giáo viên tải học liệu lên kho."))
+    material = files.receive_and_apply(
+        request, lambda r: services.create_material(user, r.form, files.upload_of(r), r.form.get("note")),
+        prepare=_attribution)
     return material_json(material, user), 201
 
 
@@ -127,7 +115,7 @@ def list_materials():
                                                                                   Material.id.desc())
     else:
         select = queries.library(queries.LibraryFilters.from_args(request.args))
-    return paginate(select, lambda m: material_json(m, user))
+    return api_list(select, lambda m: material_json(m, user))
 
 
 @api_route("/materials/<int:material_id>", tag="materials", responses={200: "material", **ERRORS})
@@ -148,7 +136,7 @@ def update_material(material_id):
     material = load_material(material_id, user)
     data = request.get_json(silent=True) if request.is_json else request.form.to_dict()
     if not isinstance(data, dict):
-        raise ValidationError("Cần một đối tượng JSON với các trường cần sửa.", {"body": "object"})
+        raise ValidationError(_("Cần một đối tượng JSON với các trường cần sửa."), {"body": "object"})
     if "attribution" in data and "source" not in data:
         data["source"] = data["attribution"]
     services.update_metadata(material, user, data)
@@ -164,19 +152,13 @@ def add_material_version(material_id):
     user = g.api_user
     material = load_material(material_id, user)
     services.check_can_add_version(material, user)
-    received = None
-    try:
-        received = _receive()
-        upload = _upload_of(received)
+    def add(received):
+        upload = files.upload_of(received)
         if upload is None:
-            raise ValidationError("Cần tệp cho phiên bản mới.", {"file": "Bắt buộc."})
-        version = services.add_version(material, user, upload, received.form.get("note"))
-        db.session.commit()
-    except DomainError:
-        db.session.rollback()
-        services.discard_unreferenced(received.blob if received else None)
-        raise
-    jobs.process_material_version(version.id)
+            raise ValidationError(_("Chọn tệp cho phiên bản mới."), {"file": _("Bắt buộc.")})
+        return services.add_version(material, user, upload, received.form.get("note"))
+
+    files.receive_and_apply(request, add, prepare=_attribution)
     return material_json(material, user), 201
 
 
@@ -189,7 +171,7 @@ def material_version_file(material_id, number):
     version = material.version(number)
     if not permissions.can_view_version(user, material, version):
         raise NotFound()
-    return serving.send_download(version)
+    return file_serving.send_download(version.stored_file, version.file_name)
 
 
 register_workflow_api("materials", load_material, material_json)

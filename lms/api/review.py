@@ -4,7 +4,7 @@ questions add for their kind with `register_workflow_api`."""
 from flask import g, request
 
 from ..core.authz import authorize
-from ..core.errors import ValidationError
+from ..core.errors import ValidationError, _
 from ..core.pagination import page_args
 from ..core.timeutil import iso
 from ..extensions import db
@@ -66,7 +66,7 @@ def review_queue():
     if code is not None:
         subject = db.session.scalar(db.select(Subject).where(Subject.code == code))
         if subject is None:
-            raise ValidationError("Không có môn học với mã này.", {"subject": code})
+            raise ValidationError(_("Không có môn học với mã này."), {"subject": code})
     page, per_page = page_args()
     entries = services.queue(user, item_type=kind, subject=subject)
     chunk = entries[(page - 1) * per_page: page * per_page]
@@ -88,7 +88,7 @@ def _body():
         return {}
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise ValidationError("Nội dung gửi lên phải là một đối tượng JSON.", {"body": "object"})
+        raise ValidationError(_("Nội dung gửi lên phải là một đối tượng JSON."), {"body": "object"})
     return data
 
 
@@ -129,7 +129,7 @@ def workflow_api_views(kind_plural, loader, serializer):
         def run(item, user, data):
             decision = data.get("decision")
             if not isinstance(decision, str):
-                raise ValidationError("Cần decision: approve, request_changes hoặc reject.",
+                raise ValidationError(_("Cần decision: approve, request_changes hoặc reject."),
                                       {"decision": "approve | request_changes | reject"})
             services.decide(item, user, decision, _text(data, "comment"), data.get("scores"),
                             _text(data, "reason_code"))

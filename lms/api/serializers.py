@@ -15,3 +15,8 @@ def user_json(user):
 def subject_json(subject):
     return {"code": subject.code, "name_vi": subject.name_vi, "name_en": subject.name_en,
             "grades": list(subject.grades)}
+
+
+def topic_json(topic):
+    return {"id": topic.id, "subject": topic.subject.code, "grade": topic.grade, "order": topic.position,
+            "chapter": topic.chapter, "lesson": topic.lesson}

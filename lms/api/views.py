@@ -3,11 +3,11 @@
 from flask import g, request
 
 from ..accounts import services as account_services
-from ..core.errors import DomainError, ValidationError
+from ..core.errors import DomainError, ValidationError, _
 from ..extensions import db
 from ..schools import queries as school_queries
 from .auth import api_route, bearer_token
-from .serializers import subject_json, user_json
+from .serializers import subject_json, topic_json, user_json
 
 
 @api_route("/auth/token", methods=["POST"], public=True, tag="auth",
@@ -17,8 +17,8 @@ def issue_token():
     """Exchange a username and password for a bearer token."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not data.get("username") or not data.get("password"):
-        raise ValidationError("Cần gửi JSON {username, password}.",
-                              {k: "Bắt buộc." for k in ("username", "password")
+        raise ValidationError(_("Cần gửi JSON {username, password}."),
+                              {k: _("Bắt buộc.") for k in ("username", "password")
                                if not isinstance(data, dict) or not data.get(k)})
     try:
         user = account_services.authenticate(str(data["username"]), str(data["password"]),
@@ -49,3 +49,22 @@ def me():
 def subjects():
     """The subjects of the 2018 curriculum for grades 6–8."""
     return [subject_json(s) for s in school_queries.subjects()]
+
+
+@api_route("/topics", tag="catalogue", responses={200: "[{id, subject, grade, order, chapter, lesson}]",
+                                                 422: "invalid_fields"})
+def topics():
+    """The curriculum's topics (?subject=code&grade=6..8&q=words, with or without diacritics), in
+    catalogue order: the values `topic` accepts."""
+    subject, grade = None, None
+    code = request.args.get("subject")
+    if code:
+        subject = school_queries.subject_by_code(code)
+        if subject is None:
+            raise ValidationError(_("Không có môn học với mã này."), {"subject": code})
+    raw_grade = request.args.get("grade")
+    if raw_grade:
+        if raw_grade.strip() not in ("6", "7", "8"):
+            raise ValidationError(_("Khối lớp là 6, 7 hoặc 8."), {"grade": raw_grade[:20]})
+        grade = int(raw_grade)
+    return [topic_json(t) for t in school_queries.topics(subject, grade, request.args.get("q"))]

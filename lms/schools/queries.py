@@ -1,12 +1,17 @@
 """Reads about schools and classes."""
 
 from ..accounts.models import Role, User
+from ..core.text import fold
 from ..extensions import db
 from .models import Classroom, Enrollment, School, Subject, SubjectGroup, Teaching, Topic
 
 
 def subjects():
     return db.session.scalars(db.select(Subject).order_by(Subject.position, Subject.code)).all()
+
+
+def subject_by_code(code):
+    return db.session.scalar(db.select(Subject).where(Subject.code == code))
 
 
 def class_ids_for(user):
@@ -58,12 +63,17 @@ def groups_of(user):
     return [g for g in groups() if user in g.members]
 
 
-def topics(subject=None, grade=None):
-    query = db.select(Topic).join(Subject)
+def topics(subject=None, grade=None, q=None):
+    """Catalogue topics in catalogue order; `q` matches chapter or lesson with or without
+    diacritics (the keys are folded: "phan so" finds "Phân số")."""
+    query = db.select(Topic).join(Subject).options(db.contains_eager(Topic.subject))
     if subject is not None:
         query = query.where(Topic.subject_id == subject.id)
     if grade is not None:
         query = query.where(Topic.grade == grade)
+    for word in fold(q or "").split():
+        query = query.where(db.or_(Topic.chapter_key.contains(word, autoescape=True),
+                                   Topic.lesson_key.contains(word, autoescape=True)))
     return db.session.scalars(query.order_by(Subject.position, Topic.grade, Topic.position)).all()
 
 

@@ -21,5 +21,6 @@ ROUTES = {
     "api.revoke_token": {"url": "/api/v1/auth/token", "method": "DELETE", **everyone(204, 401)},
     "api.me": {"url": "/api/v1/me", **everyone(200, 401)},
     "api.subjects": {"url": "/api/v1/subjects", **everyone(200, 401)},
+    "api.topics": {"url": "/api/v1/topics?subject=toan&grade=6", **everyone(200, 401)},
     "api.openapi_json": {"url": "/api/v1/openapi.json", **everyone(200, 200)},
 }
