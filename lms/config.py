@@ -36,6 +36,12 @@ class Defaults:
     PACKAGE_MAX_UNCOMPRESSED_MB = 500
     PACKAGE_LINK_HOURS = 12  # how long a signed link into an HTML5 package stays valid
     IMPORT_MAX_MB = 10
+    # What an imported table or document may hold once read (lms/core/documents.py): a school has
+    # at most ~3,000 students, so 5,000 data rows is ample and a million is an attack.
+    IMPORT_MAX_ROWS = 5000
+    IMPORT_MAX_COLUMNS = 100
+    IMPORT_MAX_CELL_CHARS = 1000
+    IMPORT_MAX_UNCOMPRESSED_MB = 50  # all the members of an XLSX/DOCX together, inflated
     HUEY_IMMEDIATE = False
     SEARCH_ENABLED = True
 
