@@ -10,7 +10,7 @@ from flask import current_app
 from ..accounts import services as account_services
 from ..accounts.models import SCHOOL_ROLES, ApiToken, Role, User
 from ..core.errors import Conflict, NotFound, ValidationError, _
-from ..core.spreadsheet import read_table
+from ..core.spreadsheet import read_table, shorten
 from ..core.text import clean_line, fold
 from ..core.timeutil import utcnow
 from ..extensions import db
@@ -20,6 +20,7 @@ from .models import Classroom, Enrollment, Office, School, SchoolYear, Subject, 
 SCHOOL_CODE_RE = re.compile(r"^[A-Z0-9_-]{2,20}$")
 CLASS_NAME_RE = re.compile(r"^([6-8])[A-Z0-9.]{1,10}$")
 STUDENT_CODE_RE = re.compile(r"^[0-9]{10}$")
+TOPIC_ORDER_RE = re.compile(r"^[0-9]{1,4}$")  # ASCII digits: "²".isdigit() is true, int("²") fails
 # First passwords are read off a sheet of paper: no 0/o, 1/l/i to confuse.
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
@@ -439,7 +440,8 @@ def import_topics(data, filename, source=None):
     missing = [h for h in ("subject", "grade", "chapter") if h not in mapping.values()]
     if missing:
         raise ValidationError(_("Thiếu cột bắt buộc: %(columns)s.", columns=", ".join(missing)),
-                              {"missing_columns": missing, "found": headers}, code="bad_headers")
+                              {"missing_columns": missing, "found": [shorten(h, 40) for h in headers if h]},
+                              code="bad_headers")
     errors, parsed = [], []
     for line, raw in rows:
         row = {mapping[h]: v for h, v in raw.items() if h in mapping}
@@ -452,13 +454,15 @@ def import_topics(data, filename, source=None):
         chapter = clean_line(row.get("chapter"))
         problems = []
         if subject is None:
-            problems.append(_("không rõ môn '%(subject)s'", subject=row.get("subject", "")))
+            problems.append(_("không rõ môn '%(subject)s'", subject=shorten(row.get("subject", ""))))
         if grade not in (6, 7, 8):
             problems.append(_("khối phải là 6, 7 hoặc 8"))
         if not chapter:
             problems.append(_("thiếu chương/chủ đề"))
-        if order not in ("", None) and not str(order).isdigit():
-            problems.append(_("thứ tự phải là số"))
+        if order not in ("", None) and not TOPIC_ORDER_RE.match(str(order)):
+            problems.append(_("thứ tự phải là số từ 0 đến 9999"))
+        if len(chapter) > 300 or len(clean_line(row.get("lesson"))) > 300:  # the columns' width
+            problems.append(_("tên chương hoặc bài dài quá 300 ký tự"))
         if problems:
             errors.append({"line": line, "message": "; ".join(problems)})
             continue
