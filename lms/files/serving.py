@@ -5,9 +5,11 @@
   answered (send_file(conditional=True)) so players can seek.
 - Images are shown from the copy re-encoded by the processing job, never from the upload.
 - HTML5 packages are streamed member by member out of the zip (nothing is extracted) with
-  `Content-Security-Policy: sandbox allow-scripts`, inside `<iframe sandbox="allow-scripts">`.
-  Their URLs carry a signed, expiring token instead of relying on the session cookie, because a
-  sandboxed frame has an opaque origin and browsers do not send SameSite cookies from it.
+  `Content-Security-Policy: sandbox allow-scripts` and every source limited to the package's own
+  files (no outside connections), inside `<iframe sandbox="allow-scripts">`, optionally from a
+  separate content hostname. Their URLs carry a signed, short-lived token (the owning feature's)
+  instead of relying on the session cookie, because a sandboxed frame has an opaque origin and
+  browsers do not send SameSite cookies from it.
 - Downloads are `Content-Disposition: attachment` with the uploader's file name (RFC 5987).
 - SVG is never rendered inline from our origin (package members are sent as attachments, which
   an <img> still displays but a navigation downloads).
@@ -116,7 +118,18 @@ class _LazyFile(io.RawIOBase):
 
 # --- HTML5 packages ---------------------------------------------------------------------------
 
-def send_package_member(stored, member):
+def package_csp(base_url):
+    """A package member's policy: scripts run (sandboxed, in an opaque origin), but every fetch,
+    script, style, image, font and frame must come from the package's own files (`base_url`,
+    the link's path prefix), and nothing connects anywhere else: no tracking, no phishing form."""
+    own = base_url
+    return (f"sandbox allow-scripts; default-src {own}; script-src {own} 'unsafe-inline' 'unsafe-eval'; "
+            f"style-src {own} 'unsafe-inline'; img-src {own} data: blob:; media-src {own} data: blob:; "
+            f"font-src {own} data:; connect-src {own}; frame-src {own}; worker-src {own} blob:; "
+            "form-action 'none'; base-uri 'none'; object-src 'none'")
+
+
+def send_package_member(stored, member, base_url):
     """One member of an HTML5 package, streamed out of the zip (None if it is not there)."""
     store = file_store()
     try:
@@ -130,7 +143,7 @@ def send_package_member(stored, member):
     if mime == "image/svg+xml":
         response.headers["Content-Disposition"] = "attachment"
         return _harden(response, "sandbox; script-src 'none'", same_origin_only=False)
-    return _harden(response, "sandbox allow-scripts", same_origin_only=False)
+    return _harden(response, package_csp(base_url), same_origin_only=False)
 
 
 def _member_chunks(store, sha256, member, size=64 * 1024):

@@ -255,8 +255,7 @@ def detail(material_id):
     package_url = None
     if version is not None and file_serving.preview_kind(version.stored_file) == "package" \
             and version.stored_file.package_index:
-        package_url = url_for("materials.package_member", token=serving.package_token(version, current_user),
-                              member=version.stored_file.package_index)
+        package_url = serving.package_url(version, current_user, version.stored_file.package_index)
     return render_template(
         "materials/detail.html", material=material, version=version, versions=versions,
         preview=file_serving.preview_kind(version.stored_file) if version else None, package_url=package_url,
@@ -319,7 +318,7 @@ def package_member(token, member):
         abort(404)
     if file_serving.preview_kind(version.stored_file) != "package":
         abort(404)
-    response = file_serving.send_package_member(version.stored_file, member)
+    response = file_serving.send_package_member(version.stored_file, member, serving.package_base(token))
     if response is None:
         abort(404)
     return response
