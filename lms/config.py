@@ -34,7 +34,11 @@ class Defaults:
     UPLOAD_LIMITS_MB = {"video": 500, "default": 100}
     PACKAGE_MAX_MEMBERS = 2000  # HTML5 packages (zip): members, and total size once inflated
     PACKAGE_MAX_UNCOMPRESSED_MB = 500
-    PACKAGE_LINK_HOURS = 12  # how long a signed link into an HTML5 package stays valid
+    # A signed link into an HTML5 package lives as long as a lesson's page view, not a day.
+    PACKAGE_LINK_MINUTES = 90
+    # Serve HTML5 packages from another hostname (e.g. "https://noidung.hoclieu.example"), as large
+    # sites serve user content, so a package's script never runs at the application's hostname.
+    CONTENT_ORIGIN = None
     IMPORT_MAX_MB = 10
     # What an imported table or document may hold once read (lms/core/documents.py): a school has
     # at most ~3,000 students, so 5,000 data rows is ample and a million is an attack.
