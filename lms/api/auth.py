@@ -30,8 +30,14 @@ def authenticate_request():
     return None
 
 
-def api_route(rule, methods=("GET",), summary="", public=False, body=None, responses=None, tag=None):
-    """Register an /api/v1 route and keep what OpenAPI needs beside the view function."""
+def api_route(rule, methods=("GET",), summary="", public=False, body=None, responses=None, tag=None,
+              query=None, multipart=None):
+    """Register an /api/v1 route and keep what OpenAPI needs beside the view function.
+
+    `query` names the query parameters, `body` the JSON body's fields, `multipart` the fields of a
+    multipart/form-data upload: each maps a name to a type name ("string", "integer", "boolean",
+    "object", "array", "number", "binary") or to a JSON schema (lms.api.openapi has helpers for
+    enums); a name ending in "!" is required."""
 
     def decorator(view):
         @wraps(view)
@@ -43,6 +49,8 @@ def api_route(rule, methods=("GET",), summary="", public=False, body=None, respo
             "description": (view.__doc__ or "").strip(),
             "public": public,
             "body": body,
+            "query": query,
+            "multipart": multipart,
             "responses": responses or {},
             "tag": tag,
         }

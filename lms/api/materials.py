@@ -14,11 +14,33 @@ from ..extensions import db
 from ..files import services as files
 from ..files import serving as file_serving
 from ..materials import permissions, queries, services
-from ..materials.models import Material
+from ..materials.models import Kind, License, Material, Series
+from ..schools.reference import SUBJECTS
 from .auth import api_route
+from .openapi import MAX_ID, PAGING, enum, integer
 from .review import register_workflow_api
 
 ERRORS = {401: "unauthenticated", 403: "forbidden", 404: "not_found"}
+SUBJECT = enum(code for code, _name_vi, _name_en in SUBJECTS)
+GRADE = integer(6, 8)
+METADATA_FIELDS = {
+    "title": "string", "description": "string", "subject": SUBJECT, "grade": GRADE,
+    "topic": integer(1, MAX_ID), "series": enum(Series), "kind": enum(Kind), "license": enum(License),
+    "author": "string", "source": "string", "attribution": "string", "uploader_is_author": "boolean",
+    "rights_confirmed": "boolean",
+}
+UPLOAD_FIELDS = {
+    "file!": "binary", "title!": "string", "subject!": SUBJECT, "grade!": GRADE, "kind!": enum(Kind),
+    "license!": enum(License), "rights_confirmed!": enum(["true", "false"]),
+    **{k: v for k, v in METADATA_FIELDS.items()
+       if k not in ("title", "subject", "grade", "kind", "license", "rights_confirmed", "uploader_is_author")},
+    "uploader_is_author": enum(["true", "false"]), "note": "string",
+}
+LIST_QUERY = {
+    "subject": SUBJECT, "grade": GRADE, "kind": enum(Kind), "series": enum(Series),
+    "school": integer(1, MAX_ID), "q": "string", "sort": enum(["newest", "title"]),
+    "mine": enum(["1", "true"]), **PAGING,
+}
 UPLOAD_ERRORS = {413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_fields"}
 
 
@@ -92,7 +114,7 @@ def _attribution(received):
         received.form.setlist("source", received.form.getlist("attribution"))  # API.md's name
 
 
-@api_route("/materials", methods=["POST"], tag="materials",
+@api_route("/materials", methods=["POST"], tag="materials", multipart=UPLOAD_FIELDS,
            responses={201: "material", **ERRORS, **UPLOAD_ERRORS})
 def create_material():
     """Upload a material (multipart: file, title, subject, grade, kind, license, rights_confirmed;
@@ -105,7 +127,8 @@ def create_material():
     return material_json(material, user), 201
 
 
-@api_route("/materials", tag="materials", responses={200: "{items, total, page, per_page}", 401: "unauthenticated"})
+@api_route("/materials", tag="materials", query=LIST_QUERY,
+           responses={200: "{items, total, page, per_page}", 401: "unauthenticated", 422: "invalid_fields"})
 def list_materials():
     """The library of published materials (?subject=&grade=&kind=&series=&school=&q=&sort=newest|title);
     ?mine=1 lists the caller's own materials in every state instead."""
@@ -114,7 +137,7 @@ def list_materials():
         select = db.select(Material).where(Material.owner_id == user.id).order_by(Material.updated_at.desc(),
                                                                                   Material.id.desc())
     else:
-        select = queries.library(queries.LibraryFilters.from_args(request.args))
+        select = queries.library(queries.LibraryFilters.from_args(request.args, strict=True))
     return api_list(select, lambda m: material_json(m, user))
 
 
@@ -126,9 +149,7 @@ def get_material(material_id):
 
 
 @api_route("/materials/<int:material_id>", methods=["PATCH"], tag="materials",
-           body={"title": "string", "description": "string", "subject": "string", "grade": "integer",
-                 "topic": "integer", "series": "string", "kind": "string", "license": "string",
-                 "author": "string", "source": "string", "uploader_is_author": "boolean"},
+           body=METADATA_FIELDS,
            responses={200: "material", **ERRORS, 409: "invalid_transition", 422: "invalid_fields"})
 def update_material(material_id):
     """Change metadata fields (JSON); the owner, while the material is not under review or published."""
@@ -145,6 +166,7 @@ def update_material(material_id):
 
 
 @api_route("/materials/<int:material_id>/versions", methods=["POST"], tag="materials",
+           multipart={"file!": "binary", "note!": "string"},
            responses={201: "material (version + 1)", **ERRORS, 409: "invalid_transition", **UPLOAD_ERRORS})
 def add_material_version(material_id):
     """A new version (multipart: file, note). The published version stays visible until the new

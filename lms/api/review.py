@@ -10,8 +10,11 @@ from ..core.timeutil import iso
 from ..extensions import db
 from ..review import permissions, services
 from ..review.registry import ITEM_TYPES
+from ..review.workflow import DECISIONS, REASON_CODES
 from ..schools.models import Subject
+from ..schools.reference import SUBJECTS
 from .auth import api_route
+from .openapi import PAGING, enum
 
 KINDS = ("material", "question")
 
@@ -52,6 +55,8 @@ def criterion_json(criterion):
 
 
 @api_route("/reviews/queue", tag="review",
+           query={"subject": enum(code for code, _vi, _en in SUBJECTS),
+                  "kind": enum(["material", "question"]), **PAGING},
            responses={200: "{items: [{kind, id, title, subject, grade, state, submitted_at, waiting_seconds}], "
                            "total, page, per_page}", 403: "forbidden", 422: "invalid_fields"})
 def review_queue():
@@ -158,7 +163,9 @@ def workflow_api_views(kind_plural, loader, serializer):
         (f"{rule}/review", f"{kind_plural}_review", review, ["POST"],
          {"summary": "Decide: approve (scores for every criterion), request_changes or reject "
                      "(reason_code and comment).",
-          "body": {"decision": "string", "comment": "string", "scores": "object", "reason_code": "string"},
+          "body": {"decision!": enum(DECISIONS), "comment": "string",
+                   "scores": {"type": "object", "additionalProperties": {"type": "integer", "nullable": True}},
+                   "reason_code": enum(REASON_CODES)},
           "responses": {200: "item", **errors, 422: "invalid_fields"}}),
         (f"{rule}/history", f"{kind_plural}_history", history, ["GET"],
          {"summary": "Workflow history, oldest first.",

@@ -6,12 +6,14 @@ from ..accounts import services as account_services
 from ..core.errors import DomainError, ValidationError, _
 from ..extensions import db
 from ..schools import queries as school_queries
+from ..schools.reference import SUBJECTS
 from .auth import api_route, bearer_token
+from .openapi import enum, integer
 from .serializers import subject_json, topic_json, user_json
 
 
 @api_route("/auth/token", methods=["POST"], public=True, tag="auth",
-           body={"username": "string", "password": "string"},
+           body={"username!": "string", "password!": "string"},
            responses={200: "{token}", 401: "invalid_credentials", 429: "too_many_attempts"})
 def issue_token():
     """Exchange a username and password for a bearer token."""
@@ -51,7 +53,9 @@ def subjects():
     return [subject_json(s) for s in school_queries.subjects()]
 
 
-@api_route("/topics", tag="catalogue", responses={200: "[{id, subject, grade, order, chapter, lesson}]",
+@api_route("/topics", tag="catalogue", query={"subject": enum(code for code, _vi, _en in SUBJECTS),
+                                              "grade": integer(6, 8), "q": "string"},
+           responses={200: "[{id, subject, grade, order, chapter, lesson}]",
                                                  422: "invalid_fields"})
 def topics():
     """The curriculum's topics (?subject=code&grade=6..8&q=words, with or without diacritics), in

@@ -98,9 +98,15 @@ def init_app(app):
             message = _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (CSRF). "
                         "Hãy tải lại trang và thử lại.")
         if wants_json():
-            return json_error(error.code, code, message)
-        return render_template("errors/error.html", status=error.code, message=message,
-                               details={}), error.code
+            response = json_error(error.code, code, message)
+        else:
+            response = app.make_response((render_template("errors/error.html", status=error.code,
+                                                          message=message, details={}), error.code))
+        # What the exception says beside its body: Allow on a 405, Retry-After on a 429, ...
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error):  # pragma: no cover - a bug by definition

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from ..core.errors import ValidationError, _
 from ..core.text import clean_line
 from ..extensions import db
 from ..review import queries as review_queries
@@ -27,26 +28,42 @@ class LibraryFilters:
     sort: str = "newest"
 
     @classmethod
-    def from_args(cls, args):
-        filters = cls()
+    def from_args(cls, args, strict=False):
+        """The filters in `args`. The page ignores values it does not know (an old bookmark still
+        opens); the API (`strict`) answers 422 naming the parameter, as API.md asks."""
+        filters, errors = cls(), {}
         code = clean_line(args.get("subject"))
         if code:
             filters.subject = db.session.scalar(db.select(Subject).where(Subject.code == code))
+            if filters.subject is None:
+                errors["subject"] = _("Không có môn học với mã này.")
         grade = clean_line(args.get("grade"))
         if grade in ("6", "7", "8"):
             filters.grade = int(grade)
+        elif grade:
+            errors["grade"] = _("Khối lớp là 6, 7 hoặc 8.")
         kind = clean_line(args.get("kind"))
         if kind in {k.value for k in Kind}:
             filters.kind = kind
+        elif kind:
+            errors["kind"] = _("Chọn một trong: %(choices)s.", choices=", ".join(k.value for k in Kind))
         series = clean_line(args.get("series"))
         if series in {s.value for s in Series}:
             filters.series = series
+        elif series:
+            errors["series"] = _("Chọn một trong: %(choices)s.", choices=", ".join(s.value for s in Series))
         school = clean_line(args.get("school"))
-        if school.isdigit():
+        if school.isdecimal() and len(school) <= 9:
             filters.school = db.session.get(School, int(school))
+        if school and filters.school is None:
+            errors["school"] = _("Không có trường này.")
         filters.q = clean_line(args.get("q"))[:200]
         sort = clean_line(args.get("sort"))
         filters.sort = sort if sort in SORTS else "newest"
+        if sort and sort not in SORTS:
+            errors["sort"] = _("Chọn một trong: %(choices)s.", choices=", ".join(SORTS))
+        if strict and errors:
+            raise ValidationError(_("Bộ lọc không hợp lệ."), errors)
         return filters
 
     def as_args(self):

@@ -114,3 +114,38 @@ def test_json_body_is_nfc_normalised(app, client, demo):
     response = client.post("/api/v1/auth/token", json={
         "username": "hs.nfd", "password": unicodedata.normalize("NFD", "mật khẩu dài")})
     assert response.status_code == 200
+
+
+def test_405_says_which_methods_are_allowed(client, demo, login_as):
+    api = client.put("/api/v1/me", headers=bearer(api_token(client, "gv.toan")))
+    assert api.status_code == 405
+    assert set(api.headers["Allow"].split(", ")) >= {"GET"}
+    assert api.get_json()["error"]["code"] == "method_not_allowed"
+    page = login_as("gv.toan").put("/materials/")
+    assert page.status_code == 405 and "GET" in page.headers["Allow"]
+
+
+@pytest.mark.parametrize("query, field", [("subject=latin", "subject"), ("grade=12", "grade"),
+                                          ("kind=poster", "kind"), ("school=99999999999999999999", "school"),
+                                          ("sort=random", "sort")])
+def test_unknown_library_filters_are_422_in_the_api(client, demo, login_as, query, field):
+    response = client.get(f"/api/v1/materials?{query}", headers=bearer(api_token(client, "hs.6a1.01")))
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["details"]
+    # The page keeps opening old bookmarks: it ignores what it does not know.
+    assert login_as("hs.6a1.01").get(f"/materials/?{query}").status_code == 200
+
+
+def test_openapi_declares_query_parameters_and_bodies(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    listing = doc["paths"]["/api/v1/materials"]["get"]
+    params = {p["name"]: p["schema"] for p in listing["parameters"]}
+    assert {"subject", "grade", "kind", "series", "school", "q", "sort", "page", "per_page"} <= set(params)
+    assert "video" in params["kind"]["enum"] and "toan" in params["subject"]["enum"]
+    upload = doc["paths"]["/api/v1/materials"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert upload["properties"]["file"]["format"] == "binary"
+    assert {"file", "title", "subject", "grade", "kind", "license", "rights_confirmed"} <= set(upload["required"])
+    assert "cc_by" in upload["properties"]["license"]["enum"]
+    review = next(ops["post"] for path, ops in doc["paths"].items() if path.endswith("/review"))
+    body = review["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    assert body["decision"]["enum"] == ["approve", "request_changes", "reject"]
