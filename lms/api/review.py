@@ -119,7 +119,17 @@ def workflow_api_views(kind_plural, loader, serializer):
         return serializer(item, user)
 
     def submit(item_id):
-        return act(item_id, lambda item, user, data: services.submit(item, user, _text(data, "comment")))
+        submitted = {}
+
+        def run(item, user, data):
+            submitted["item"] = item
+            submitted["event"] = services.submit(item, user, _text(data, "comment"))
+
+        answer = act(item_id, run)
+        notice = submitted["event"].notice
+        if notice:  # the item waits, but nobody reviews its subject yet; the office was told
+            answer["notice"] = {"code": notice, "message": services.notice_message(submitted["item"], notice)}
+        return answer
 
     def withdraw(item_id):
         return act(item_id, lambda item, user, data: services.withdraw(item, user, _text(data, "comment")))
@@ -149,8 +159,10 @@ def workflow_api_views(kind_plural, loader, serializer):
     rule = f"/{kind_plural}/<int:item_id>"
     return [
         (f"{rule}/submit", f"{kind_plural}_submit", submit, ["POST"],
-         {"summary": "Submit for review (draft or changes requested → submitted).",
-          "body": {"comment": "string"}, "responses": {200: "item", **errors}}),
+         {"summary": "Submit for review (draft or changes requested → submitted). When no group "
+                     "reviews the subject yet, the answer has notice: {code: no_reviewers, message} "
+                     "and the district admins are notified.",
+          "body": {"comment": "string"}, "responses": {200: "item (+ notice)", **errors}}),
         (f"{rule}/withdraw", f"{kind_plural}_withdraw", withdraw, ["POST"],
          {"summary": "Withdraw: the owner before a decision, or an approved item (owner or district admin).",
           "body": {"comment": "string"}, "responses": {200: "item", **errors}}),

@@ -122,6 +122,10 @@ class WorkflowEvent(db.Model):
 
     actor = db.relationship("User")
 
+    # Not stored: what `services.submit` tells its caller beyond the transition itself
+    # ("no_reviewers" when nobody reviews the subject yet and the office was notified instead).
+    notice = None
+
 
 class ReviewCriterion(db.Model):
     """A published review criterion, scored 0..max_score or not applicable (Achieve OER rubric)."""

@@ -9,6 +9,9 @@ what the caller may not see (404) is the view's job, through `permissions.can_vi
 
 import re
 
+from flask import current_app, has_request_context
+from flask_babel import get_locale
+
 from ..core import events
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationError, _
 from ..core.timeutil import utcnow
@@ -156,24 +159,59 @@ def _title(item):
 
 def submit(item, actor, comment=None):
     """Put the item in its subject group's pool (draft, changes requested, or an approved item
-    with a newer version)."""
+    with a newer version). Returns the WorkflowEvent; its `notice` is NO_REVIEWERS when nobody
+    could review the subject yet (no group, or none of its members active), and the district
+    admins were notified instead of the group."""
     target = _check(actor, item, Action.SUBMIT)
     event = _move(item, actor, Action.SUBMIT, target, comment, submitted_at=utcnow(),
                   claimed_by_id=None, claimed_at=None, decided_at=None)
-    _notify_pool(item, actor)
+    if not _notify_pool(item, actor):
+        _notify_office(item, actor)
+        event.notice = NO_REVIEWERS
     return event
+
+
+NO_REVIEWERS = "no_reviewers"
 
 
 def _notify_pool(item, actor):
     """Tell the reviewers of the item's subject group that something waits in their pool (never
-    its author, who may also sit in the group)."""
+    its author, who may also sit in the group). Returns how many were told: 0 when the subject has
+    no group or its group has nobody who could claim the item."""
+    from ..accounts.models import Role
     from ..schools.models import SubjectGroup
 
     group = db.session.scalar(db.select(SubjectGroup).where(SubjectGroup.subject_id == item.subject_id))
+    told = 0
     for member in group.members if group is not None else ():
-        if member.id != item.owner_id and member.active:
+        if member.id != item.owner_id and member.active and member.role == Role.REVIEWER:
             notify(member, f"{actor.full_name} đã gửi {_title(item)} vào hàng đợi thẩm định "
                            f"{group.name}.", item_link(item))
+            told += 1
+    return told
+
+
+def _notify_office(item, actor):
+    """Nobody reviews the item's subject yet: tell the district admins, who set up the groups,
+    rather than let the item wait unseen."""
+    from ..accounts.models import Role, User
+
+    admins = db.session.scalars(db.select(User).where(User.role == Role.DISTRICT_ADMIN,
+                                                      User.active.is_(True))).all()
+    for admin in admins:
+        notify(admin, f"{actor.full_name} đã gửi {_title(item)} ({item.subject.name_vi} {item.grade}) "
+                      "nhưng chưa có tổ thẩm định nào nhận môn này: hãy lập tổ hoặc thêm thành viên.",
+               item_link(item))
+
+
+def notice_message(item, notice):
+    """The author's sentence for a submit notice, in the user's language (None for none)."""
+    if notice != NO_REVIEWERS:
+        return None
+    locale = str(get_locale() or "vi") if has_request_context() else "vi"
+    return _("Đã gửi, nhưng chưa có tổ thẩm định nào nhận môn %(subject)s nên chưa ai thẩm định "
+             "được. %(office)s đã được thông báo để lập tổ.",
+             subject=item.subject.name(locale), office=current_app.config["OFFICE_NAME"])
 
 
 def withdraw(item, actor, comment=None):

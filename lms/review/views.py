@@ -105,17 +105,18 @@ def _back(item, fallback=None):
 
 
 def _act(item, action, success):
-    """Run `action()`, commit and flash `success`; flash a 409/422 refusal instead. A 403
-    (Forbidden) propagates to the error page."""
+    """Run `action()`, commit and flash `success` (a message, or a function of the action's
+    result giving (message, category)); flash a 409/422 refusal instead. A 403 (Forbidden)
+    propagates to the error page."""
     try:
-        action()
+        result = action()
     except (Conflict, ValidationError) as error:
         db.session.rollback()
         details = "; ".join(f"{v}" for v in error.details.values() if isinstance(v, str))
         flash(f"{error.message} {details}".strip(), "danger")
         return False
     db.session.commit()
-    flash(success, "success")
+    flash(*(success(result) if callable(success) else (success, "success")))
     return True
 
 
@@ -135,7 +136,8 @@ def item(item_type, item_id):
 def item_submit(item_type, item_id):
     item = _load_visible(item_type, item_id)
     _act(item, lambda: services.submit(item, current_user, request.form.get("comment")),
-         _("Đã gửi thẩm định."))
+         lambda event: (services.notice_message(item, event.notice), "warning") if event.notice
+         else (_("Đã gửi thẩm định."), "success"))
     return _back(item)
 
 
