@@ -111,18 +111,20 @@ def _write_streamed(archive, name, pieces):
                 handle.write(chunk.encode() if isinstance(chunk, str) else chunk)
 
 
-def shared_string_bomb(megabytes: int = 300) -> bytes:
-    """One shared string of `megabytes` MB of "A" (about 1 KB per MB once deflated), used by A2."""
+def shared_string_bomb(megabytes: int = 300, header=("Họ tên",), column: int = 1) -> bytes:
+    """A header row of inline strings, then a row whose cell in `column` is one shared string of
+    `megabytes` MB of "A" (about 1 KB per MB once deflated)."""
     chunk = "A" * (1024 * 1024)
 
     def strings():
         yield (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-               f'<sst xmlns="{MAIN_NS}" count="2" uniqueCount="2"><si><t>Họ tên</t></si><si><t>')
+               f'<sst xmlns="{MAIN_NS}" count="1" uniqueCount="1"><si><t>')
         for _ in range(megabytes):
             yield chunk
         yield "</t></si></sst>"
 
-    body = '<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="s"><v>1</v></c></row>'
+    ref = f"{column_letter(column)}2"
+    body = sheet_rows([header]) + f'<row r="2"><c r="{ref}" t="s"><v>0</v></c></row>'
     return xlsx(body, strings())
 
 

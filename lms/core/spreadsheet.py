@@ -158,7 +158,9 @@ def _read_first_sheet(workbook, scans, limits):
     sheet = workbook.worksheets[0]
     # The part openpyxl streams (a read-only sheet keeps its name in _worksheet_path).
     scan = scans.get(sheet._worksheet_path)
-    if scan is None or not scan.last_row:
+    if scan is None or scan.broken:  # not XML, or XML that breaks off: openpyxl must not guess
+        raise _unreadable(f"the sheet {sheet._worksheet_path[:100]} is not well-formed XML")
+    if not scan.last_row:
         return []
     sheet.reset_dimensions()  # the file's own <dimension> may lie; the scan does not
     table = []

@@ -177,7 +177,9 @@ def test_broken_workbooks_are_415_not_500():
     good = real_xlsx([["a"], ["b"]])
     broken_xml = hostile.xlsx('<row r="1"><c r="A1"><v>1</v></c></row><row')  # cut in the middle
     bad_reference = hostile.xlsx('<row r="x"><c r="A1"><v>1</v></c></row>')
-    for data in (good[:len(good) // 2], broken_xml, bad_reference, b"PK\x03\x04" + b"\x00" * 100):
+    broken_after_the_data = hostile.xlsx(hostile.sheet_rows([["a"], ["b"]]) + '<row r="9"/><row r=>')
+    for data in (good[:len(good) // 2], broken_xml, bad_reference, broken_after_the_data,
+                 b"PK\x03\x04" + b"\x00" * 100):
         with pytest.raises(DocumentError) as caught:  # SpreadsheetError is one
             read_table(data, "x.xlsx")
         assert caught.value.status == 415
