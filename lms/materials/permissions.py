@@ -80,16 +80,10 @@ def can_add_version(user, material):
     return review_perms.may(user, material, Action.REVISE)
 
 
-def can_assign(user, material):
-    """Teachers give what they may see to their classes (the assignments feature uses it)."""
-    return is_teacher(user) and can_view(user, material)
-
-
 PREDICATES = {
     "can_upload_material": can_upload,
     "can_view_material": can_view,
     "can_edit_material": can_edit,
     "can_add_material_version": can_add_version,
-    "can_assign_material": can_assign,
     "sees_all_material_versions": sees_all_versions,
 }

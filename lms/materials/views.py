@@ -249,9 +249,6 @@ def detail(material_id):
     all_versions = permissions.sees_all_versions(current_user, material)
     versions = material.versions if all_versions else [v for v in material.versions
                                                        if v.id == material.published_version_id]
-    assign_to = None
-    if request.args.get("assign") and permissions.can_assign(current_user, material):
-        assign_to = school_queries.teachings_of(current_user)
     package_url = None
     if version is not None and file_serving.preview_kind(version.stored_file) == "package" \
             and version.stored_file.package_index:
@@ -261,7 +258,7 @@ def detail(material_id):
         preview=file_serving.preview_kind(version.stored_file) if version else None, package_url=package_url,
         events=review_queries.history(material) if all_versions else [],
         request_review=review_queries.latest_request(material) if all_versions else None,
-        criteria=review_queries.criteria(), assign_to=assign_to)
+        criteria=review_queries.criteria())
 
 
 # --- files ------------------------------------------------------------------------------------
