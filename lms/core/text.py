@@ -62,3 +62,58 @@ def install_nfc_guard(db):
                         normalised = unicodedata.normalize("NFC", value)
                         if normalised != value:
                             setattr(obj, key, normalised)
+
+
+# --- sorting people's names in Vietnamese order ---------------------------------------------------
+
+# Letters of their own in the Vietnamese alphabet (a ă â, d đ, e ê, o ô ơ, u ư): the base letter,
+# then a rank for the mark that shapes it. Ranks only ever compare within one base letter.
+_SHAPE_RANK = {"\u0306": "1", "\u0302": "2", "\u031b": "3"}  # breve, circumflex, horn
+# Tones come after letters, in dictionary order: ngang, huyền, sắc, hỏi, ngã, nặng.
+_TONE_RANK = {"\u0300": "1", "\u0301": "2", "\u0309": "3", "\u0303": "4", "\u0323": "5"}
+PERSON_SORT_KEY_MAX = 400  # the width of user.name_sort
+
+
+def _word_sort_key(word):
+    """One word: each letter as two characters (base letter, shape rank; a digit as "0" and the
+    digit, before every letter; another script's letter after "z"), then "." and the tone ranks.
+    "." sorts below every letter code, so a word sorts before its own extensions ("Ba" < "Bàn"),
+    and the tone only decides between words with the same letters ("Ma" < "Mà" < "Má")."""
+    letters, tones = [], []
+    for char in unicodedata.normalize("NFD", word.lower()):
+        if char in _TONE_RANK:
+            tones.append(_TONE_RANK[char])
+        elif char in _SHAPE_RANK:
+            if letters and letters[-1][1:] == "0":
+                letters[-1] = letters[-1][0] + _SHAPE_RANK[char]
+        elif char == "đ":
+            letters.append("d1")
+        elif "a" <= char <= "z":
+            letters.append(char + "0")
+        elif "0" <= char <= "9":
+            letters.append("0" + char)
+        elif unicodedata.category(char).startswith("L"):
+            letters.append("~" + char)
+        # Anything else (hyphens, apostrophes as in "H'Hen", other marks) does not count.
+    return "".join(letters) + "." + ("".join(tones) or "0")
+
+
+def person_sort_key(full_name):
+    """The key that puts people in Vietnamese order with a plain code-point comparison (Python's
+    sort, SQLite's BINARY collation, PostgreSQL's "C" collation): given name first, then the
+    middle names in order, then the family name (the first word): "Nguyễn Văn An" sorts as
+    (An, Văn, Nguyễn). Letters follow the Vietnamese alphabet (a ă â b c d đ e ê … o ô ơ … u ư …),
+    so "Dương" < "Đặng" and "Hồ" < "Huỳnh"; tones come after letters (a à á ả ã ạ) and their
+    placement does not matter ("Thuỷ" = "Thủy"); case and NFC/NFD do not matter either.
+
+    Groups are joined by " " and the words inside a group by "+", both below every character of
+    a word's key, so fewer middle names sort first ("Lê An" < "Nguyễn Văn An") as a tuple would.
+    A compound family name ("Tôn Nữ", "Âu Dương") counts as family name and middle name.
+    """
+    words = clean_line(full_name).split()
+    if not words:
+        return ""
+    given, middle, family = words[-1], words[1:-1], words[:1] if len(words) > 1 else []
+    groups = [_word_sort_key(given), "+".join(map(_word_sort_key, middle)),
+              "+".join(map(_word_sort_key, family))]
+    return " ".join(groups)[:PERSON_SORT_KEY_MAX]
