@@ -1,5 +1,6 @@
 """Text rules that hold everywhere: NFC normalisation and Vietnamese diacritic folding."""
 
+import re
 import unicodedata
 
 from sqlalchemy import String, Text, event
@@ -29,6 +30,26 @@ def fold(value):
     value = unicodedata.normalize("NFD", value.lower())
     value = "".join(ch for ch in value if unicodedata.category(ch) != "Mn")
     return unicodedata.normalize("NFC", value.replace("đ", "d"))
+
+
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng (combining)
+_OLD_PLACEMENT = re.compile(f"([oO])([{_TONES}])([aAeE])|([uU])([{_TONES}])([yY])")
+
+
+def tone_canonical(value):
+    """Put the tone mark in one place: "hòa"/"hoà", "thủy"/"thuỷ", "khỏe"/"khoẻ" are the same word
+    written under the old and the new placement rules, and different strings even after NFC. The
+    old placement (on the first vowel of oa, oe, uy) is moved to the second, as the new rule has it.
+    Used wherever text is compared: search's exact-accent form, short-answer marking, duplicate
+    detection, name sorting."""
+    decomposed = unicodedata.normalize("NFD", value)
+
+    def move(match):
+        if match.group(1):
+            return match.group(1) + match.group(3) + match.group(2)
+        return match.group(4) + match.group(6) + match.group(5)
+
+    return unicodedata.normalize("NFC", _OLD_PLACEMENT.sub(move, decomposed))
 
 
 def clean_line(value):
