@@ -13,7 +13,7 @@ bp = Blueprint("home", __name__, template_folder="templates")
 @bp.route("/")
 @login_required
 def dashboard():
-    return render_template("home/dashboard.html", summary=queries.summary_for(current_user))
+    return render_template("home/dashboard.html", home=queries.dashboard_for(current_user))
 
 
 @bp.route("/lang", methods=["POST"])

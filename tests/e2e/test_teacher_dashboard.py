@@ -12,7 +12,7 @@ def test_teacher_sees_vietnamese_dashboard_and_switches_to_english(page, sign_in
     expect(page.locator("html")).to_have_attribute("lang", "vi")
     expect(page.locator("#welcome")).to_contain_text("Xin chào")
     expect(page.get_by_role("heading", name="Lớp tôi dạy")).to_be_visible()
-    teaching = page.locator("main table tbody tr")
+    teaching = page.locator("#teachings a.next-action")
     expect(teaching).to_have_count(2)
     expect(teaching.nth(0)).to_contain_text("6A1")
     expect(teaching.nth(1)).to_contain_text("6A2")
