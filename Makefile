@@ -3,7 +3,6 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 WORKERS ?= 2
 PG_TEST_URL ?= postgresql://127.0.0.1:5432/test
@@ -11,24 +10,34 @@ CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: run test test-sqlite test-postgres install install-test chromium translations lint clean
 
+INSTALL_LOG := $(VENV)/install.log
+
+# $(call quietly,what it does,command): one line on the terminal, the command's output in
+# $(INSTALL_LOG); on failure the end of the log and its path.
+define quietly
+@echo "$(1) (log: $(INSTALL_LOG))"
+@{ $(2); } >>"$(INSTALL_LOG)" 2>&1 || { echo "Failed: $(1). The last lines of $(INSTALL_LOG):"; \
+  tail -n 30 "$(INSTALL_LOG)" | sed 's/^/  | /'; echo "Full log: $(CURDIR)/$(INSTALL_LOG)"; exit 1; }
+endef
+
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	@$(PYTHON) -m venv $(VENV) || { echo "Failed: $(PYTHON) -m venv $(VENV)"; exit 1; }
+	$(call quietly,Upgrading pip in $(VENV),$(BIN)/python -m pip install --upgrade pip)
 
 $(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
-	touch $@
+	$(call quietly,Installing Học liệu and its dependencies into $(VENV),$(BIN)/pip install -e .)
+	@touch $@
 
 $(VENV)/.installed-test: setup.cfg pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install -q -e '.[test]'
-	touch $@
+	$(call quietly,Installing the test tools into $(VENV),$(BIN)/pip install -e '.[test]')
+	@touch $@
 
 install: $(VENV)/.installed translations
 install-test: $(VENV)/.installed-test translations chromium
 
 # Compiled catalogues are build output (git-ignored); the .po files are the source.
 translations: | $(VENV)/.installed
-	$(BIN)/python bin/update-translations --compile-only
+	@$(BIN)/python bin/update-translations --compile-only
 
 # Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
 chromium:
@@ -39,17 +48,10 @@ chromium:
 	fi
 	@test -x "$(CHROMIUM)" || { echo "Chromium is missing at $(CHROMIUM)"; exit 1; }
 
+# bin/run: migrate, seed the demo when the database has no users, start the worker and gunicorn,
+# and print the address once GET /healthz answers (its logs are in instance/).
 run: install
-	$(FLASK) lms init
-	$(FLASK) lms seed-demo --if-empty
-	@echo
-	@echo "Học liệu on http://127.0.0.1:$(PORT)  — demo accounts (password hoclieu-demo):"
-	@echo "  admin, reviewer.toan, reviewer.khtn, bgh.thcs01, gv.toan, gv.van, gv.toan2,"
-	@echo "  hs.6a1.01 … hs.6a1.30, hs.6a2.01 … hs.6a2.30, hs2.6a1.01 … hs2.6a1.30"
-	@echo
-	@$(FLASK) lms worker & worker=$$!; \
-	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	@$(BIN)/python bin/run --port $(PORT) --workers $(WORKERS)
 
 # SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set or it answers on 127.0.0.1:5432.
 # With CI=true the PostgreSQL run and the browser tests are required.
