@@ -56,17 +56,20 @@ def init_command():
 @lms_cli.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Only seed when there are no users yet.")
 def seed_demo_command(if_empty):
-    """Create the demo district (idempotent)."""
+    """Create the demo district and its materials (idempotent)."""
+    from .materials.demo import seed_demo_materials
     from .review.services import ensure_default_criteria
     from .schools import demo
 
     if if_empty and not demo.is_empty():
         click.echo("Database already has users; demo not seeded.")
         return
-    demo.seed_demo()
+    users = demo.seed_demo()
     ensure_default_criteria()
+    materials = seed_demo_materials(users)
     db.session.commit()
-    click.echo(f"Demo district ready. Password for every account: {demo.DEMO_PASSWORD}")
+    click.echo(f"Demo district ready, with {len(materials)} materials. "
+               f"Password for every account: {demo.DEMO_PASSWORD}")
     for name in demo.DEMO_USERNAMES:
         click.echo(f"  {name}")
 

@@ -17,7 +17,7 @@ from ..core.timeutil import utcnow
 from ..extensions import db
 from . import extract, filetypes, images, uploads, zipsafety
 from .models import StoredFile
-from .store import StoredBlob, file_store
+from .store import StoredBlob, TooLargeError, file_store
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,17 @@ class Upload:
 
     blob: StoredBlob
     filename: str
+
+
+def upload_from_bytes(data, filename):
+    """An Upload of a file the server made itself (the demo's generated lessons), stored as a
+    request's file would be and under the same size limit; `accept_file` still checks it."""
+    limit = uploads.limit_bytes(filename)
+    try:
+        blob = file_store().save_bytes(data, limit)
+    except TooLargeError:
+        raise uploads.too_large(limit) from None
+    return Upload(blob, filename)
 
 
 def upload_of(received):

@@ -24,6 +24,7 @@ STAFF = [
     ("gv.toan", "Nguyễn Thị Minh Thư", Role.TEACHER, "THCS01"),
     ("gv.van", "Lê Hoàng Yến", Role.TEACHER, "THCS01"),
     ("gv.toan2", "Phạm Đức Trọng", Role.TEACHER, "THCS02"),
+    ("gv.khtn", "Võ Thanh Tâm", Role.TEACHER, "THCS01"),
 ]
 
 DEMO_USERNAMES = [u for u, *_ in STAFF] + ["hs.6a1.01 … hs.6a1.30", "hs.6a2.01 … hs.6a2.30",
@@ -64,6 +65,8 @@ def seed_demo():
     services.assign_teaching(users["gv.toan"], rooms[("THCS01", "6A2")], toan)
     services.assign_teaching(users["gv.van"], rooms[("THCS01", "6A1")], van)
     services.assign_teaching(users["gv.toan2"], rooms[("THCS02", "6A1")], toan)
+    services.assign_teaching(users["gv.khtn"], rooms[("THCS01", "6A1")], khtn)
+    services.assign_teaching(users["gv.khtn"], rooms[("THCS01", "7A1")], khtn)
     for prefix, code, room, offset in (("hs.6a1", "THCS01", "6A1", 0), ("hs.6a2", "THCS01", "6A2", 30),
                                        ("hs2.6a1", "THCS02", "6A1", 60)):
         for n in range(1, 31):

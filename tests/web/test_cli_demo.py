@@ -18,7 +18,7 @@ def test_seed_demo_builds_the_documented_district_and_is_idempotent(runner):
     def user(name):
         return db.session.scalar(db.select(User).where(User.username == name))
 
-    assert before["User"] == 7 + 90
+    assert before["User"] == 8 + 90
     assert user("admin").role == Role.DISTRICT_ADMIN
     assert user("bgh.thcs01").school.code == "THCS01"
     assert user("gv.toan2").school.code == "THCS02"
@@ -28,7 +28,8 @@ def test_seed_demo_builds_the_documented_district_and_is_idempotent(runner):
     teaching = {(t.teacher.username, t.classroom.school.code, t.classroom.name, t.subject.code)
                 for t in db.session.scalars(db.select(Teaching))}
     assert teaching == {("gv.toan", "THCS01", "6A1", "toan"), ("gv.toan", "THCS01", "6A2", "toan"),
-                        ("gv.van", "THCS01", "6A1", "ngu_van"), ("gv.toan2", "THCS02", "6A1", "toan")}
+                        ("gv.van", "THCS01", "6A1", "ngu_van"), ("gv.toan2", "THCS02", "6A1", "toan"),
+                        ("gv.khtn", "THCS01", "6A1", "khtn"), ("gv.khtn", "THCS01", "7A1", "khtn")}
     groups = {g.subject.code: [m.username for m in g.members] for g in db.session.scalars(db.select(SubjectGroup))}
     assert groups == {"toan": ["reviewer.toan"], "khtn": ["reviewer.khtn"]}
     student = user("hs2.6a1.30")
@@ -97,3 +98,55 @@ def test_student_code_is_ten_digits_and_students_only(app):
     with pytest.raises(ValidationError, match="Chỉ học sinh"):
         services.create_user("gv.code", "Lê Châu", "teacher", "mat-khau-8", school=school,
                              student_code="0123456780")
+
+
+def test_seed_demo_makes_materials_through_the_real_workflow(runner, client):
+    """Issue 9, point 10: the demo has content the product made itself, in every state a
+    newcomer should see, and seeding twice makes no more."""
+    from collections import Counter
+
+    from lms.materials.models import Material
+    from lms.review.models import Notification, Review, WorkflowEvent
+    from lms.review.queries import criteria
+    from tests.conftest import login
+
+    result = runner.invoke(args=["lms", "seed-demo"])
+    assert result.exit_code == 0, result.output
+    materials = db.session.scalars(db.select(Material)).all()
+    assert len(materials) == 12
+    assert {m.subject.code for m in materials} == {"toan", "khtn", "ngu_van"}
+    assert {m.grade for m in materials} == {6, 7, 8}
+    assert {m.latest_version.stored_file.kind_code for m in materials} == {"pdf", "pptx", "docx"}
+    states = Counter(m.state for m in materials)
+    assert states == {"approved": 7, "submitted": 3, "changes_requested": 1, "draft": 1}
+    # One waits in each group's pool, and the Ngữ văn one where no group reviews it yet.
+    assert sorted(m.subject.code for m in materials if m.state == "submitted") == ["khtn", "ngu_van", "toan"]
+
+    codes = {c.code for c in criteria()}
+    approvals = db.session.scalars(db.select(Review).where(Review.decision == "approve")).all()
+    assert len(approvals) == 7
+    assert {r.reviewer.username for r in approvals} == {"reviewer.toan", "reviewer.khtn"}
+    assert all(set(r.scores) == codes for r in approvals)
+    [asked] = db.session.scalars(db.select(Review).where(Review.decision == "request_changes")).all()
+    assert asked.reason_code == "content_accuracy" and "(−7) + 12 = 5" in asked.comment
+    # The real workflow wrote the audit trail and told the office about the orphaned Ngữ văn item.
+    assert db.session.scalar(db.select(db.func.count(WorkflowEvent.id))) == 7 * 3 + 3 + 3
+    admin = db.session.scalar(db.select(User).where(User.username == "admin"))
+    office = db.session.scalars(db.select(Notification).where(Notification.user_id == admin.id)).all()
+    assert len(office) == 1 and "những câu hát dân gian" in office[0].message.lower()
+
+    # The files were processed: their Vietnamese text is what search reads.
+    texts = {m.title: m.latest_version.extracted_text or "" for m in materials}
+    assert "Muốn cộng hai phân số cùng mẫu" in texts["Bài 25. Phép cộng và phép trừ phân số"]
+    assert "Tỉ lệ thức là đẳng thức của hai tỉ số" in texts["Tỉ lệ thức và tính chất của tỉ lệ thức"]
+    assert "Đo nhiệt độ nước trong ba cốc" in texts["Phiếu thực hành: Đo nhiệt độ bằng nhiệt kế"]
+    assert all(m.latest_version.processing_state == "ok" for m in materials)
+
+    # A student finds the approved lessons of their grade in the library.
+    assert login(client, "hs.6a1.01").status_code == 302
+    page = client.get("/materials/?q=phân số").get_data(as_text=True)
+    assert "Bài 25. Phép cộng và phép trừ phân số" in page
+    assert "Phiếu bài tập: Phép cộng và phép trừ số nguyên" not in page  # changes requested
+
+    assert runner.invoke(args=["lms", "seed-demo"]).exit_code == 0
+    assert count(Material) == 12 and count(Review) == 8
