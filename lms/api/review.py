@@ -8,7 +8,7 @@ from ..core.errors import ValidationError, _
 from ..core.pagination import page_args
 from ..core.timeutil import iso
 from ..extensions import db
-from ..review import permissions, services
+from ..review import permissions, queries, services
 from ..review.registry import ITEM_TYPES
 from ..review.workflow import DECISIONS, REASON_CODES
 from ..schools.models import Subject
@@ -73,9 +73,11 @@ def review_queue():
         if subject is None:
             raise ValidationError(_("Không có môn học với mã này."), {"subject": code})
     page, per_page = page_args()
-    entries = services.queue(user, item_type=kind, subject=subject)
+    # The oldest page * per_page of each kind are enough to know the page's entries.
+    entries = services.queue(user, item_type=kind, subject=subject, limit=page * per_page)
     chunk = entries[(page - 1) * per_page: page * per_page]
-    return {"items": [queue_entry_json(e) for e in chunk], "total": len(entries), "page": page,
+    return {"items": [queue_entry_json(e) for e in chunk],
+            "total": queries.queue_count(user, item_type=kind, subject=subject), "page": page,
             "per_page": per_page}
 
 

@@ -199,6 +199,10 @@ class Material(ReviewableMixin, db.Model):
         latest = self.latest_version
         return latest.number if latest else None
 
+    @classmethod
+    def list_options(cls):
+        return (*super().list_options(), db.selectinload(cls.versions))
+
     def title_for_queue(self):
         return self.title
 

@@ -85,6 +85,12 @@ class ReviewableMixin:
         """The version under work (recorded on events and reviews), or None without versions."""
         return None
 
+    @classmethod
+    def list_options(cls):
+        """Loader options for lists of items (queues, the overview): what they show, loaded with
+        the list. Item classes add what their hooks read (materials: their versions)."""
+        return (db.joinedload(cls.subject), db.joinedload(cls.owner), db.joinedload(cls.claimed_by))
+
     def title_for_queue(self):
         return getattr(self, "title", None) or f"{self.ITEM_TYPE} #{self.id}"
 

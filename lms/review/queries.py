@@ -4,9 +4,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..accounts.permissions import is_district_admin
+from ..core.cache import memo
 from ..core.timeutil import as_utc, utcnow
 from ..extensions import db
 from ..schools.models import Subject, SubjectGroup, subject_group_member
+from ..schools.permissions import reviewed_subject_ids
 from .models import Notification, Review, ReviewCriterion, WorkflowEvent
 from .permissions import can_use_queue
 from .registry import item_classes
@@ -59,36 +61,81 @@ def pool_subject_ids(user):
     """The subjects whose pools the user works from: None (all) for the district admin."""
     if is_district_admin(user):
         return None
-    return set(db.session.scalars(
-        db.select(SubjectGroup.subject_id)
-        .join(subject_group_member, subject_group_member.c.group_id == SubjectGroup.id)
-        .where(subject_group_member.c.user_id == user.id)).all())
+    return set(reviewed_subject_ids(user))
 
 
-def _items(states, item_type=None, subject=None, subject_ids=None, where=()):
+def groups(with_members=False):
+    """Every subject group with its subject (and its members), in the subjects' order: one
+    statement (two with the members)."""
+    query = (db.select(SubjectGroup).join(Subject, Subject.id == SubjectGroup.subject_id)
+             .options(db.contains_eager(SubjectGroup.subject)).order_by(Subject.position, Subject.code))
+    if with_members:
+        query = query.options(db.selectinload(SubjectGroup.members))
+    return db.session.scalars(query).all()
+
+
+def groups_of(user):
+    """The subject groups the user belongs to, with their subjects, in the subjects' order."""
+    return db.session.scalars(
+        db.select(SubjectGroup).join(subject_group_member, subject_group_member.c.group_id == SubjectGroup.id)
+        .join(Subject, Subject.id == SubjectGroup.subject_id).options(db.contains_eager(SubjectGroup.subject))
+        .where(subject_group_member.c.user_id == user.id).order_by(Subject.position, Subject.code)).all()
+
+
+def _select(cls, states, subject=None, subject_ids=None, where=()):
+    query = db.select(cls).where(cls.state.in_([s.value for s in states]), *[w(cls) for w in where])
+    if subject is not None:
+        query = query.where(cls.subject_id == subject.id)
+    if subject_ids is not None:
+        query = query.where(cls.subject_id.in_(subject_ids))
+    return query
+
+
+def _items(states, item_type=None, subject=None, subject_ids=None, where=(), limit=None):
+    """The items of every registered kind (or of `item_type`), with what lists show eager-loaded
+    (ReviewableMixin.list_options): one statement per kind, and per kind for its versions. With
+    `limit`, only the `limit` oldest submissions of each kind."""
     found = []
     for cls in item_classes(item_type):
-        query = db.select(cls).where(cls.state.in_([s.value for s in states]), *[w(cls) for w in where])
-        if subject is not None:
-            query = query.where(cls.subject_id == subject.id)
-        if subject_ids is not None:
-            query = query.where(cls.subject_id.in_(subject_ids))
-        found.extend(db.session.scalars(query).all())
+        query = _select(cls, states, subject, subject_ids, where).options(*cls.list_options())
+        if limit is not None:
+            query = query.order_by(cls.submitted_at, cls.id).limit(limit)
+        found.extend(db.session.scalars(query).unique().all())
     return found
 
 
-def queue(user, item_type=None, subject=None):
-    """Items waiting (submitted) in the pools of the user's subject groups, oldest first; the
-    district admin sees every pool. The user's own items are left out: they cannot claim them."""
+def _queue_filters(user):
+    """(subject ids or None, where) of the user's queue, or None when it is empty by definition."""
     if not can_use_queue(user):
-        return []
+        return None
     subject_ids = pool_subject_ids(user)
     if subject_ids is not None and not subject_ids:
+        return None
+    return subject_ids, [lambda cls: cls.owner_id != user.id]
+
+
+def queue(user, item_type=None, subject=None, limit=None):
+    """Items waiting (submitted) in the pools of the user's subject groups, oldest first; the
+    district admin sees every pool. The user's own items are left out: they cannot claim them.
+    With `limit`, the `limit` oldest only (a page of the queue is a slice of them)."""
+    found = _queue_filters(user)
+    if found is None:
         return []
+    subject_ids, where = found
     now = utcnow()
-    items = _items({State.SUBMITTED}, item_type, subject, subject_ids,
-                   where=[lambda cls: cls.owner_id != user.id])
-    return _sorted(_entry(item, now) for item in items)
+    items = _items({State.SUBMITTED}, item_type, subject, subject_ids, where=where, limit=limit)
+    return _sorted(_entry(item, now) for item in items)[:limit]
+
+
+def queue_count(user, item_type=None, subject=None):
+    """How many items `queue` would list: one count per kind."""
+    found = _queue_filters(user)
+    if found is None:
+        return 0
+    subject_ids, where = found
+    return sum(db.session.scalar(db.select(db.func.count()).select_from(
+        _select(cls, {State.SUBMITTED}, subject, subject_ids, where).subquery()))
+        for cls in item_classes(item_type))
 
 
 def claimed_items(user, item_type=None):
@@ -108,24 +155,24 @@ def under_review(item_type=None, subject=None):
 def queues_overview():
     """Per subject group (and per subject with waiting items but no group): how many items wait,
     how many are being reviewed, and since when the oldest waits."""
-    rows = {g.subject_id: QueueSummary(subject=g.subject, group=g) for g in db.session.scalars(
-        db.select(SubjectGroup).join(Subject).order_by(Subject.position, Subject.code)).all()}
-    for cls in item_classes():
-        counts = db.session.execute(
-            db.select(cls.subject_id, cls.state, db.func.count(cls.id), db.func.min(cls.submitted_at))
-            .where(cls.state.in_([State.SUBMITTED.value, State.IN_REVIEW.value]))
-            .group_by(cls.subject_id, cls.state)).all()
-        for subject_id, state, count, oldest in counts:
-            row = rows.get(subject_id)
-            if row is None:
-                row = rows[subject_id] = QueueSummary(subject=db.session.get(Subject, subject_id), group=None)
-            if state == State.SUBMITTED:
-                row.waiting += count
-                oldest = as_utc(oldest)
-                if oldest is not None and (row.oldest_at is None or oldest < row.oldest_at):
-                    row.oldest_at = oldest
-            else:
-                row.in_review += count
+    rows = {g.subject_id: QueueSummary(subject=g.subject, group=g) for g in groups()}
+    counts = [row for cls in item_classes() for row in db.session.execute(
+        db.select(cls.subject_id, cls.state, db.func.count(cls.id), db.func.min(cls.submitted_at))
+        .where(cls.state.in_([State.SUBMITTED.value, State.IN_REVIEW.value]))
+        .group_by(cls.subject_id, cls.state)).all()]
+    orphans = {subject_id for subject_id, *_rest in counts} - set(rows)
+    if orphans:  # subjects with waiting items and no group: their names, in one statement
+        for subject in db.session.scalars(db.select(Subject).where(Subject.id.in_(orphans))):
+            rows[subject.id] = QueueSummary(subject=subject, group=None)
+    for subject_id, state, count, oldest in counts:
+        row = rows[subject_id]
+        if state == State.SUBMITTED:
+            row.waiting += count
+            oldest = as_utc(oldest)
+            if oldest is not None and (row.oldest_at is None or oldest < row.oldest_at):
+                row.oldest_at = oldest
+        else:
+            row.in_review += count
     return sorted(rows.values(), key=lambda r: (r.group is None, r.subject.position, r.subject.code))
 
 
@@ -141,6 +188,19 @@ def reviews_of(item):
     return db.session.scalars(
         db.select(Review).where(Review.item_type == item.ITEM_TYPE, Review.item_id == item.id)
         .order_by(Review.at, Review.id)).all()
+
+
+def latest_requests(items):
+    """{item id: its latest request_changes or reject review} for items of one kind, in one
+    statement (a list of items asks once, not once per row)."""
+    if not items:
+        return {}
+    item_type = items[0].ITEM_TYPE
+    reviews = db.session.scalars(
+        db.select(Review).where(Review.item_type == item_type, Review.item_id.in_([i.id for i in items]),
+                                Review.decision.in_([a.value for a in NEEDS_REASON]))
+        .options(db.joinedload(Review.reviewer)).order_by(Review.at, Review.id)).all()
+    return {review.item_id: review for review in reviews}  # later rows win
 
 
 def latest_request(item):
@@ -165,5 +225,8 @@ def notifications_for(user, limit=100):
 
 
 def unread_count(user):
-    return db.session.scalar(db.select(db.func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)))
+    """The bell's number on every page: one indexed count, asked once per request (a page whose
+    content block is rendered on its own asks twice)."""
+    return memo(("unread_notifications", user.id), lambda: db.session.scalar(
+        db.select(db.func.count(Notification.id)).where(Notification.user_id == user.id,
+                                                        Notification.read_at.is_(None))))

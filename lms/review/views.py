@@ -16,7 +16,6 @@ from ..core.authz import require
 from ..core.errors import Conflict, NotFound, ValidationError
 from ..core.http import local_url
 from ..extensions import db
-from ..schools import queries as school_queries
 from ..schools.models import Subject
 from . import permissions, queries, services
 from .forms import CriterionEditForm, CriterionForm, parse_decision_form
@@ -57,7 +56,7 @@ bp.add_app_template_global(item_base_url, "review_item_url")
 # --- queues ---------------------------------------------------------------------------------
 
 def _tabs_for(user):
-    groups = school_queries.groups() if permissions.can_see_all_queues(user) else school_queries.groups_of(user)
+    groups = queries.groups() if permissions.can_see_all_queues(user) else queries.groups_of(user)
     return [g.subject for g in groups]
 
 
@@ -82,7 +81,7 @@ def queue():
 def overview():
     entries = services.under_review()
     members = {g.subject_id: [m for m in g.members if m.active and m.role == Role.REVIEWER]
-               for g in school_queries.groups()}
+               for g in queries.groups(with_members=True)}
     # The reviewers of the item's subject group, minus its owner: whom `reassign` accepts.
     choices = {(e.item_type, e.item.id): [m for m in members.get(e.item.subject_id, [])
                                          if m.id != e.item.owner_id] for e in entries}
