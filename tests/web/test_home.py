@@ -130,23 +130,31 @@ def _classrooms(*names):
 
 
 BUDGETS = [
-    # (user, what to add before the first count, what to add before the second)
+    # (user, what to add before the first count, what to add before the second, what must then show)
     ("reviewer.toan", lambda: [make_material("submitted", title="Chờ 0"), make_material("in_review", title="Giữ 0")],
-     lambda: [_more(6, state="submitted", title="Chờ")(), _more(3, state="in_review", title="Giữ")()]),
+     lambda: [_more(6, state="submitted", title="Chờ")(), _more(3, state="in_review", title="Giữ")()],
+     ["Chờ 5", "Giữ 2"]),
     ("gv.toan", lambda: [make_material(s, title=f"{s} 0") for s in ("changes_requested", "submitted", "approved", "draft")],
-     lambda: [_more(3, state=s, title=s)() for s in ("changes_requested", "rejected", "submitted", "approved", "draft")]),
+     lambda: [_more(3, state=s, title=s)() for s in ("changes_requested", "rejected", "submitted", "approved", "draft")],
+     ["changes_requested 2", "rejected 2", "submitted 2", "approved 2", "draft 2"]),
     ("admin", lambda: [make_material("submitted", owner="gv.van", subject="ngu_van", title="Văn 0")],
      lambda: [_more(4, state="submitted", owner="gv.van", subject="ngu_van", title="Văn")(),
-              _more(3, state="submitted", subject="khtn", title="KHTN")()]),
-    ("bgh.thcs01", lambda: None, lambda: _classrooms("7A2", "7A3", "8A2", "8A3")),
+              _more(3, state="submitted", subject="khtn", title="KHTN")()],
+     ["Văn 3", "Đang chờ: <strong>8</strong>"]),
+    ("bgh.thcs01", lambda: None, lambda: _classrooms("7A2", "7A3", "8A2", "8A3"), ["7A3", "8A3"]),
     ("hs.6a1.01", lambda: [make_material("approved", title="Duyệt 0")],
-     lambda: _more(6, state="approved", title="Duyệt")()),
+     lambda: _more(6, state="approved", title="Duyệt")(), ["Duyệt 5"]),
 ]
 
 
-@pytest.mark.parametrize("username, before, more", BUDGETS, ids=[b[0] for b in BUDGETS])
-def test_each_home_costs_a_fixed_number_of_statements(app, world, username, before, more):
+@pytest.mark.parametrize("username, before, more, shown", BUDGETS, ids=[b[0] for b in BUDGETS])
+def test_each_home_costs_a_fixed_number_of_statements(app, world, username, before, more, shown):
     before()
     db.session.commit()
     client, _page = home_of(app, username)
-    same_for_more_rows(client, "/", more, limit=12)
+
+    def check(page):
+        missing = [text for text in shown if text not in page]
+        assert not missing, f"the home page of {username} does not show {missing}"
+
+    same_for_more_rows(client, "/", more, limit=12, check=check)
