@@ -37,6 +37,7 @@ from lms.extensions import db  # noqa: E402
 from lms.schools import importing, jobs, services  # noqa: E402
 from lms.schools.demo import FAMILY, GIVEN, MIDDLE  # noqa: E402
 from lms.schools.models import StudentImport  # noqa: E402
+from lms.schools.permissions import SYSTEM  # noqa: E402
 
 HEADERS = ["STT", "Mã định danh Bộ GD&ĐT", "Họ tên", "Ngày sinh", "Giới tính", "Lớp học", "Khối học"]
 CLASSES = [f"{grade}A{n}" for grade in (6, 7, 8) for n in range(1, 9)] + ["6A9"]  # 25 classes
@@ -90,7 +91,7 @@ def main():
         with app.app_context():
             db.create_all()
             services.init_reference_data()
-            school = services.create_school("BENCH01", "Trường THCS Đo Thời Gian")
+            school = services.create_school(SYSTEM, "BENCH01", "Trường THCS Đo Thời Gian")
             admin = account_services.create_user("bgh.bench", "Quản trị", Role.SCHOOL_ADMIN,
                                                  "bench-password", school=school)
             db.session.commit()

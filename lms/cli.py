@@ -108,6 +108,7 @@ def create_user_command(role, school_code, full_name, password, username):
 def import_users_command(path, school_code, passwords_out):
     """Import students from the city's student list export (XLSX or CSV), all rows or none."""
     from .schools import importing, queries
+    from .schools.permissions import SYSTEM
 
     school = queries.school_by_code(school_code)
     if school is None:
@@ -115,7 +116,7 @@ def import_users_command(path, school_code, passwords_out):
     with open(path, "rb") as handle:
         data = handle.read()
     try:
-        result = importing.import_students(school, data, os.path.basename(path))
+        result = importing.import_students(SYSTEM, school, data, os.path.basename(path))
     except DomainError as error:
         _fail(error)
     db.session.commit()

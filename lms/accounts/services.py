@@ -10,10 +10,14 @@ from ..core.errors import DomainError, ValidationError, _
 from ..core.text import clean_line, nfc
 from ..core.timeutil import utcnow
 from ..extensions import db
-from .models import ApiToken, LoginFailure, Role, User
+from .models import SCHOOL_ROLES, ApiToken, LoginFailure, Role, User
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
-STUDENT_CODE_RE = re.compile(r"^\d{10}$")
+# The ministry's student identifier (mã định danh): ten ASCII digits ("\d" would take any
+# script's digits, "$" a trailing newline).
+STUDENT_CODE_RE = re.compile(r"^[0-9]{10}\Z")
+# District-level roles belong to no school (SCHOOL_ROLES need one; parents may be linked to one).
+DISTRICT_ROLES = (Role.REVIEWER, Role.DISTRICT_ADMIN)
 
 
 class TooManyAttempts(DomainError):
@@ -115,34 +119,72 @@ def hash_passwords(passwords):
         return list(pool.map(lambda p: generate_password_hash(p, method=method), passwords))
 
 
+# --- the rules every account follows, whoever creates or edits it (one place, one message each) ---
+
+def parse_role(value):
+    try:
+        return Role(value)
+    except ValueError:
+        raise ValidationError(_("Vai trò không hợp lệ."), {"role": value}) from None
+
+
+def check_full_name(full_name):
+    """The name cleaned (NFC, single spaces); it is required."""
+    full_name = clean_line(full_name)
+    if not full_name:
+        raise ValidationError(_("Họ tên là bắt buộc."), {"full_name": _("Bắt buộc.")})
+    return full_name
+
+
+def school_for_role(role, school):
+    """The school the account belongs to: a school role needs one; a district role has none (the
+    school given is dropped); a parent may be linked to one."""
+    role = parse_role(role)
+    if role in SCHOOL_ROLES and school is None:
+        raise ValidationError(_("Vai trò này cần thuộc một trường."), {"school": _("Bắt buộc.")})
+    return None if role in DISTRICT_ROLES else school
+
+
+def check_student_code(code, role, user=None):
+    """The cleaned identifier, or None when none was given: only students have one, of exactly ten
+    digits, and no other account (than `user`) holds it."""
+    code = clean_line(code)
+    if not code:
+        return None
+    if parse_role(role) != Role.STUDENT:
+        raise ValidationError(_("Chỉ học sinh mới có mã định danh học sinh."), {"student_code": code},
+                              code="student_code_not_student")
+    if not STUDENT_CODE_RE.match(code):
+        raise ValidationError(_("Mã định danh học sinh gồm đúng 10 chữ số."), {"student_code": code},
+                              code="invalid_student_code")
+    other = db.session.scalar(db.select(User).where(User.student_code == code))
+    if other is not None and other is not user:
+        raise ValidationError(_("Mã định danh %(code)s đã gắn với một tài khoản khác.", code=code),
+                              {"student_code": _("Đã được dùng.")}, code="duplicate_student_code")
+    return code
+
+
 def create_user(username, full_name, role, password, school=None, student_code=None,
                 password_hash=None, **extra):
-    """Create a user. `password_hash` (from `hash_passwords`) replaces hashing `password` here."""
+    """Create a user. `password_hash` (from `hash_passwords`) replaces hashing `password` here.
+    Who may create which account is the caller's question (schools.services.create_account)."""
     username = nfc(username or "").strip().lower()
     if not USERNAME_RE.match(username):
         raise ValidationError(
             _("Tên đăng nhập chỉ gồm chữ thường không dấu, số, dấu chấm, gạch ngang, gạch dưới."),
             {"username": username},
         )
-    try:
-        role = Role(role)
-    except ValueError:
-        raise ValidationError(_("Vai trò không hợp lệ."), {"role": role}) from None
-    if role in (Role.STUDENT, Role.TEACHER, Role.SCHOOL_ADMIN) and school is None:
-        raise ValidationError(_("Vai trò này cần thuộc một trường."), {"school": _("Bắt buộc.")})
+    role = parse_role(role)
+    full_name = check_full_name(full_name)
+    school = school_for_role(role, school)
     if db.session.scalar(db.select(User.id).where(User.username == username)):
         raise ValidationError(_("Tên đăng nhập %(username)s đã tồn tại.", username=username),
                               {"username": _("Đã tồn tại.")},
                               code="duplicate_username")
-    if student_code and not STUDENT_CODE_RE.match(str(student_code)):
-        raise ValidationError(_("Mã định danh học sinh gồm đúng 10 chữ số."),
-                              {"student_code": student_code}, code="invalid_student_code")
-    if student_code and role != Role.STUDENT:
-        raise ValidationError(_("Chỉ học sinh mới có mã định danh học sinh."),
-                              {"student_code": student_code})
+    student_code = check_student_code(student_code, role)
     check_password_policy(password)
-    user = User(username=username, full_name=clean_line(full_name), role=role.value, school=school,
-                student_code=student_code or None, **extra)
+    user = User(username=username, full_name=full_name, role=role.value, school=school,
+                student_code=student_code, **extra)
     if password_hash is not None:
         user.password_hash = password_hash
     else:

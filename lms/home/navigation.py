@@ -22,12 +22,12 @@ NAVIGATION = [
     (_l("Học liệu của tôi"), "materials.mine", material_perms.can_upload, None),
     (_l("Tải lên"), "materials.upload", material_perms.can_upload, None),
     (_l("Hàng đợi thẩm định"), "review.queue", review_perms.can_use_queue, None),
-    (_l("Trường học"), "schools.school_list", account_perms.is_district_admin, ADMIN),
-    (_l("Tổ thẩm định"), "schools.group_list", account_perms.is_district_admin, ADMIN),
+    (_l("Trường học"), "schools.school_list", school_perms.can_manage_schools, ADMIN),
+    (_l("Tổ thẩm định"), "schools.group_list", school_perms.can_manage_groups, ADMIN),
     (_l("Tiêu chí thẩm định"), "review.criteria", review_perms.can_manage_criteria, ADMIN),
-    (_l("Danh mục chủ đề"), "schools.topic_list", account_perms.is_district_admin, ADMIN),
-    (_l("Lớp học"), "schools.classroom_list", account_perms.is_school_admin, ADMIN),
-    (_l("Nhập học sinh"), "schools.student_import", account_perms.is_school_admin, ADMIN),
+    (_l("Danh mục chủ đề"), "schools.topic_list", school_perms.can_manage_topics, ADMIN),
+    (_l("Lớp học"), "schools.classroom_list", school_perms.can_manage_own_school, ADMIN),
+    (_l("Nhập học sinh"), "schools.student_import", school_perms.can_manage_own_school, ADMIN),
     (_l("Người dùng"), "schools.user_list", school_perms.can_list_users, ADMIN),
 ]
 

@@ -1,10 +1,12 @@
-"""The demo district (`flask lms seed-demo`): idempotent, every account with password hoclieu-demo."""
+"""The demo district (`flask lms seed-demo`): idempotent, every account with password hoclieu-demo.
+Seeding is the operator's command, like `flask lms init`: it acts as permissions.SYSTEM."""
 
 from ..accounts import services as account_services
 from ..accounts.models import Role, User
 from ..extensions import db
 from . import services
 from .models import School
+from .permissions import SYSTEM
 
 DEMO_PASSWORD = "hoclieu-demo"
 
@@ -52,24 +54,24 @@ def seed_demo():
     schools = {}
     for code, name in (("THCS01", "Trường THCS Nguyễn Văn Bứa"), ("THCS02", "Trường THCS Lê Văn Hưu")):
         school = db.session.scalar(db.select(School).where(School.code == code))
-        schools[code] = school or services.create_school(code, name)
+        schools[code] = school or services.create_school(SYSTEM, code, name)
     rooms = {}
     for code, school in schools.items():
         for name in ("6A1", "6A2", "7A1", "8A1"):
-            rooms[(code, name)] = services.create_classroom(school, name, year)
+            rooms[(code, name)] = services.create_classroom(SYSTEM, school, name, year)
     users = {u: _user(u, n, r, schools.get(s)) for u, n, r, s in STAFF}
     toan, van, khtn = (services.subject_by_code(c) for c in ("toan", "ngu_van", "khtn"))
-    services.set_group_members(services.group_for(toan), [users["reviewer.toan"]])
-    services.set_group_members(services.group_for(khtn), [users["reviewer.khtn"]])
-    services.assign_teaching(users["gv.toan"], rooms[("THCS01", "6A1")], toan)
-    services.assign_teaching(users["gv.toan"], rooms[("THCS01", "6A2")], toan)
-    services.assign_teaching(users["gv.van"], rooms[("THCS01", "6A1")], van)
-    services.assign_teaching(users["gv.toan2"], rooms[("THCS02", "6A1")], toan)
-    services.assign_teaching(users["gv.khtn"], rooms[("THCS01", "6A1")], khtn)
-    services.assign_teaching(users["gv.khtn"], rooms[("THCS01", "7A1")], khtn)
+    services.set_group_members(SYSTEM, services.group_for(SYSTEM, toan), [users["reviewer.toan"]])
+    services.set_group_members(SYSTEM, services.group_for(SYSTEM, khtn), [users["reviewer.khtn"]])
+    services.assign_teaching(SYSTEM, users["gv.toan"], rooms[("THCS01", "6A1")], toan)
+    services.assign_teaching(SYSTEM, users["gv.toan"], rooms[("THCS01", "6A2")], toan)
+    services.assign_teaching(SYSTEM, users["gv.van"], rooms[("THCS01", "6A1")], van)
+    services.assign_teaching(SYSTEM, users["gv.toan2"], rooms[("THCS02", "6A1")], toan)
+    services.assign_teaching(SYSTEM, users["gv.khtn"], rooms[("THCS01", "6A1")], khtn)
+    services.assign_teaching(SYSTEM, users["gv.khtn"], rooms[("THCS01", "7A1")], khtn)
     for prefix, code, room, offset in (("hs.6a1", "THCS01", "6A1", 0), ("hs.6a2", "THCS01", "6A2", 30),
                                        ("hs2.6a1", "THCS02", "6A1", 60)):
         for n in range(1, 31):
             student = _user(f"{prefix}.{n:02d}", student_name(offset + n), Role.STUDENT, schools[code])
-            services.enroll(student, rooms[(code, room)])
+            services.enroll(SYSTEM, student, rooms[(code, room)])
     return users

@@ -28,6 +28,7 @@ request, where no locale is selected).
 """
 
 import datetime as dt
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -36,12 +37,14 @@ from flask import current_app
 
 from ..accounts import services as account_services
 from ..accounts.models import Role
-from ..core.errors import ValidationError, _
+from ..core.errors import Forbidden, ValidationError, _
 from ..core.spreadsheet import read_table, shorten, write_xlsx
 from ..core.stash import TempStash
 from ..core.text import clean_line, fold
+from ..core.timeutil import utcnow
 from ..extensions import db
-from . import queries, services
+from . import permissions, queries, services
+from .models import ImportState, StudentImport
 
 COLUMNS = {
     "student_code": "Mã định danh Bộ GD&ĐT",
@@ -188,7 +191,7 @@ def _parse_row(line, cells):
                      class_name=class_name, grade=parse_grade(cells.get("grade")))
     if not code:
         row.errors.append(_("thiếu mã định danh"))
-    elif not services.STUDENT_CODE_RE.match(code):
+    elif not account_services.STUDENT_CODE_RE.match(code):
         if code.isdigit() and len(code) < 10:
             row.errors.append(_("mã định danh '%(code)s' phải gồm đúng 10 chữ số (ô đang ở dạng số nên "
                                 "có thể đã mất số 0 đầu: hãy định dạng cột là Văn bản)", code=shorten(code)))
@@ -232,7 +235,7 @@ def preview_students(school, data, filename):
             shown = ", ".join(map(str, others[:5])) + (", …" if len(others) > 5 else "")  # bounded echo
             row.errors.append(_("mã định danh trùng với dòng %(lines)s", lines=shown))
 
-    existing = queries.users_by_student_code(c for c in lines_by_code if services.STUDENT_CODE_RE.match(c))
+    existing = queries.users_by_student_code(c for c in lines_by_code if account_services.STUDENT_CODE_RE.match(c))
     for row in rows:
         user = existing.get(row.student_code)
         if user is None:
@@ -267,12 +270,15 @@ def _assign_usernames(rows):
             row.errors.append(_("không tạo được tên đăng nhập riêng"))
 
 
-def import_students(school, data, filename):
-    """Create or update every student of the file and enrol them, all rows or none.
+def import_students(actor, school, data, filename):
+    """Create or update every student of the file and enrol them, all rows or none, as `actor`
+    (the admin who confirmed it, or SYSTEM for the CLI): 403 unless they may import into the school.
 
     Raises ValidationError (code `import_rejected`, details {"rows": [{line, message}]}) listing
     every bad row; flushes but never commits.
     """
+    if not permissions.allows(permissions.can_import_students, actor, school):
+        raise Forbidden()
     preview = preview_students(school, data, filename)
     if not preview.ok:
         raise ValidationError(_("Có %(count)s dòng lỗi; chưa nhập dòng nào.", count=len(preview.error_rows)),
@@ -285,7 +291,7 @@ def import_students(school, data, filename):
                       zip(passwords, account_services.hash_passwords(passwords), strict=True), strict=True))
     classrooms = {c.name: c for c in queries.classrooms_of(school, preview.year)}
     for name in preview.new_classes:
-        classrooms[name] = services.create_classroom(school, name, preview.year)
+        classrooms[name] = services.create_classroom(actor, school, name, preview.year)
     created, updated, class_of = [], [], {}
     for row in preview.rows:
         if row.existing is not None:
@@ -299,11 +305,52 @@ def import_students(school, data, filename):
                 student_code=row.student_code, birth_date=row.birth_date, gender=row.gender,
                 must_change_password=True, password_hash=password_hash)
             created.append((user, password))
-        services.enroll(user, classrooms[row.class_name])
+        services.enroll(actor, user, classrooms[row.class_name])
         class_of[user.id] = row.class_name
     db.session.flush()
     return ImportResult(school=school, created=created, updated=updated,
                         classes_created=list(preview.new_classes), class_of=class_of)
+
+
+def upload_key(upload_token):
+    """What a StudentImport row keeps of the upload it imports: the token's SHA-256 (the token
+    itself is a capability to the stashed file)."""
+    return hashlib.sha256(upload_token.encode("utf-8")).hexdigest()
+
+
+def confirmed_import(upload_token):
+    """The import that confirmed this upload already, or None."""
+    if not upload_token:
+        return None
+    return db.session.scalar(db.select(StudentImport).where(StudentImport.upload_key == upload_key(upload_token)))
+
+
+def confirm_import(actor, school, upload_token, filename):
+    """Record the confirmation of a previewed upload, to be imported by a job: (record, created).
+
+    A preview is confirmed once. The row is keyed by the upload (a unique column) and written
+    with one conditional INSERT … ON CONFLICT DO NOTHING, so of any number of concurrent
+    confirmations (a double click, two tabs) exactly one inserts (created is True: the caller
+    commits, then queues the job) and every other gets that same record back. On PostgreSQL the
+    losers' INSERT waits for the winner's transaction and then does nothing; SQLite has one
+    writer at a time.
+    """
+    if not permissions.allows(permissions.can_import_students, actor, school):
+        raise Forbidden()
+    key = upload_key(upload_token)
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    inserted = db.session.scalar(
+        insert(StudentImport)
+        .values(school_id=school.id, actor_id=actor.id, filename=filename, state=ImportState.QUEUED.value,
+                created_at=utcnow(), upload_key=key)
+        .on_conflict_do_nothing(index_elements=[StudentImport.upload_key])
+        .returning(StudentImport.id))
+    record = db.session.scalar(db.select(StudentImport).where(StudentImport.upload_key == key))
+    return record, inserted is not None
 
 
 def passwords_sheet(result):

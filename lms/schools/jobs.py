@@ -33,7 +33,7 @@ def run_student_import(import_id, upload_token):
         return
     sheet_token = None
     try:
-        result = importing.import_students(record.school, data, record.filename)
+        result = importing.import_students(record.actor, record.school, data, record.filename)
         if result.created:
             sheet_token = stash.put(importing.passwords_sheet(result), ".xlsx")
         record.state = ImportState.DONE.value

@@ -204,6 +204,9 @@ class StudentImport(db.Model):
     errors = db.Column(db.JSON, nullable=True)  # [{"line": n, "message": "..."}]
     message = db.Column(db.Text, nullable=True)
     passwords_token = db.Column(db.String(64), nullable=True)  # cleared once downloaded
+    # SHA-256 of the stash token of the previewed upload it imports: unique, so that a preview is
+    # confirmed once however many confirmations race (see importing.confirm_import).
+    upload_key = db.Column(db.String(64), nullable=True, unique=True)
 
     school = db.relationship("School")
     actor = db.relationship("User")

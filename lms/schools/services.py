@@ -1,5 +1,11 @@
-"""Schools, classes, enrolments, teaching assignments, subject groups, the topic catalogue.
-Services take the actor or the objects explicitly and flush; the caller commits."""
+"""Schools, classes, enrolments, teaching assignments, subject groups, the topic catalogue, and
+the accounts administrators manage.
+
+Every write takes the actor first and asks a predicate of `permissions` (403 when it says no);
+`permissions.SYSTEM` is the actor of the CLI and the demo seeding. Services flush; the caller
+commits. The reference data (`ensure_office`, `ensure_subjects`, `current_school_year`,
+`load_reference_topics`, `init_reference_data`) is the deployment's own and idempotent: no actor.
+"""
 
 import datetime as dt
 import re
@@ -8,21 +14,26 @@ import secrets
 from flask import current_app
 
 from ..accounts import services as account_services
-from ..accounts.models import SCHOOL_ROLES, ApiToken, Role, User
-from ..core.errors import Conflict, NotFound, ValidationError, _
+from ..accounts.models import ApiToken, Role, User
+from ..core.errors import Conflict, Forbidden, NotFound, ValidationError, _
 from ..core.spreadsheet import read_table, shorten
 from ..core.text import clean_line, fold
 from ..core.timeutil import utcnow
 from ..extensions import db
-from . import reference
+from . import permissions, reference
 from .models import Classroom, Enrollment, Office, School, SchoolYear, Subject, SubjectGroup, Teaching, Topic
 
 SCHOOL_CODE_RE = re.compile(r"^[A-Z0-9_-]{2,20}$")
 CLASS_NAME_RE = re.compile(r"^([6-8])[A-Z0-9.]{1,10}$")
-STUDENT_CODE_RE = re.compile(r"^[0-9]{10}$")
 TOPIC_ORDER_RE = re.compile(r"^[0-9]{1,4}$")  # ASCII digits: "²".isdigit() is true, int("²") fails
 # First passwords are read off a sheet of paper: no 0/o, 1/l/i to confuse.
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def _authorize(predicate, actor, *args):
+    """403 unless the predicate allows the actor (SYSTEM always may: see permissions.SYSTEM)."""
+    if not permissions.allows(predicate, actor, *args):
+        raise Forbidden()
 
 
 def school_year_name(today=None):
@@ -78,7 +89,8 @@ def find_subject(value):
     return None
 
 
-def create_school(code, name, office=None):
+def create_school(actor, code, name, office=None):
+    _authorize(permissions.can_manage_schools, actor)
     code = clean_line(code).upper()
     name = clean_line(name)
     errors = {}
@@ -97,7 +109,8 @@ def create_school(code, name, office=None):
     return school
 
 
-def rename_school(school, name):
+def rename_school(actor, school, name):
+    _authorize(permissions.can_manage_schools, actor)
     name = clean_line(name)
     if not name:
         raise ValidationError(_("Tên trường là bắt buộc."), {"name": _("Bắt buộc.")})
@@ -106,7 +119,9 @@ def rename_school(school, name):
     return school
 
 
-def create_classroom(school, name, year=None, grade=None):
+def create_classroom(actor, school, name, year=None, grade=None):
+    """The class of that name in the year, created if missing (idempotent: for seeding and imports)."""
+    _authorize(permissions.can_manage_classrooms, actor, school)
     name = clean_line(name).upper()
     match = CLASS_NAME_RE.match(name)
     if not match:
@@ -125,20 +140,22 @@ def create_classroom(school, name, year=None, grade=None):
     return classroom
 
 
-def add_classroom(school, name, year=None):
+def add_classroom(actor, school, name, year=None):
     """A class created by a person: unlike `create_classroom` (idempotent, for seeding and imports),
     asking for a class that already exists in the year is an error worth telling."""
+    _authorize(permissions.can_manage_classrooms, actor, school)
     year = year or current_school_year()
     name = clean_line(name).upper()
     if db.session.scalar(db.select(Classroom.id).where(
             Classroom.school_id == school.id, Classroom.school_year_id == year.id, Classroom.name == name)):
         raise ValidationError(_("Lớp %(name)s đã có trong năm học %(year)s.", name=name, year=year.name),
                               {"name": _("Đã tồn tại.")})
-    return create_classroom(school, name, year)
+    return create_classroom(actor, school, name, year)
 
 
-def enroll(student, classroom):
+def enroll(actor, student, classroom):
     """A student is in one class per school year: enrolling moves them within the year."""
+    _authorize(permissions.can_enroll, actor, student, classroom)
     if student.role != Role.STUDENT:
         raise ValidationError(_("Chỉ học sinh mới được xếp lớp."), {"user": student.username})
     if student.school_id != classroom.school_id:
@@ -157,7 +174,8 @@ def enroll(student, classroom):
     return enrollment
 
 
-def unenroll(student, classroom):
+def unenroll(actor, student, classroom):
+    _authorize(permissions.can_enroll, actor, student, classroom)
     enrollment = db.session.scalar(db.select(Enrollment).where(
         Enrollment.student_id == student.id, Enrollment.classroom_id == classroom.id))
     if enrollment is None:
@@ -167,7 +185,8 @@ def unenroll(student, classroom):
     db.session.flush()
 
 
-def assign_teaching(teacher, classroom, subject):
+def assign_teaching(actor, teacher, classroom, subject):
+    _authorize(permissions.can_assign_teaching, actor, teacher, classroom)
     if teacher.role != Role.TEACHER:
         raise ValidationError(_("Chỉ giáo viên mới được phân công giảng dạy."), {"user": teacher.username})
     if teacher.school_id != classroom.school_id:
@@ -183,12 +202,15 @@ def assign_teaching(teacher, classroom, subject):
     return teaching
 
 
-def remove_teaching(teaching):
+def remove_teaching(actor, teaching):
+    _authorize(permissions.can_manage_teaching, actor, teaching)
     db.session.delete(teaching)
     db.session.flush()
 
 
-def group_for(subject):
+def group_for(actor, subject):
+    """The subject's district group, created (named after the subject) if it has none."""
+    _authorize(permissions.can_manage_groups, actor)
     group = db.session.scalar(db.select(SubjectGroup).where(SubjectGroup.subject_id == subject.id))
     if group is None:
         group = SubjectGroup(subject=subject, name=f"Tổ {subject.name_vi}")
@@ -197,19 +219,24 @@ def group_for(subject):
     return group
 
 
-def set_group_members(group, users):
+def _check_reviewer(user):
+    if user.role != Role.REVIEWER:
+        raise ValidationError(_("%(username)s không có vai trò thành viên tổ thẩm định.", username=user.username),
+                              {"user": user.username})
+
+
+def set_group_members(actor, group, users):
+    _authorize(permissions.can_manage_groups, actor)
     for user in users:
-        if user.role != Role.REVIEWER:
-            raise ValidationError(
-                _("%(username)s không có vai trò thành viên tổ thẩm định.", username=user.username),
-                {"user": user.username})
+        _check_reviewer(user)
     group.members = list(users)
     db.session.flush()
     return group
 
 
-def create_group(subject, name=None):
+def create_group(actor, subject, name=None):
     """One district group per subject."""
+    _authorize(permissions.can_manage_groups, actor)
     if db.session.scalar(db.select(SubjectGroup.id).where(SubjectGroup.subject_id == subject.id)):
         raise ValidationError(_("Môn %(subject)s đã có tổ thẩm định.", subject=subject.name_vi),
                               {"subject": _("Đã có tổ.")})
@@ -219,17 +246,17 @@ def create_group(subject, name=None):
     return group
 
 
-def add_group_member(group, user):
-    if user.role != Role.REVIEWER:
-        raise ValidationError(
-            f"{user.username} không có vai trò thành viên tổ thẩm định.", {"user": user.username})
+def add_group_member(actor, group, user):
+    _authorize(permissions.can_manage_groups, actor)
+    _check_reviewer(user)
     if user not in group.members:
         group.members.append(user)
     db.session.flush()
     return group
 
 
-def remove_group_member(group, user):
+def remove_group_member(actor, group, user):
+    _authorize(permissions.can_manage_groups, actor)
     if user in group.members:
         group.members.remove(user)
     db.session.flush()
@@ -248,47 +275,15 @@ def generate_password():
     return "-".join(groups)
 
 
-def check_student_code(code, user=None):
-    """The ministry's student identifier (mã định danh): exactly ten digits, one account each.
-    Returns the cleaned code, or None when none was given."""
-    code = clean_line(code)
-    if not code:
-        return None
-    if not STUDENT_CODE_RE.match(code):
-        raise ValidationError(_("Mã định danh gồm đúng 10 chữ số."), {"student_code": code})
-    other = db.session.scalar(db.select(User).where(User.student_code == code))
-    if other is not None and other is not user:
-        raise ValidationError(_("Mã định danh %(code)s đã gắn với một tài khoản khác.", code=code),
-                              {"student_code": _("Đã được dùng.")})
-    return code
-
-
-def _school_for_role(role, school):
-    if role in SCHOOL_ROLES and school is None:
-        raise ValidationError(_("Vai trò này cần thuộc một trường."), {"school": _("Bắt buộc.")})
-    # District-level roles belong to no school; parents may be linked to one.
-    return None if role in (Role.REVIEWER, Role.DISTRICT_ADMIN) else school
-
-
-def _role(value):
-    try:
-        return Role(value)
-    except ValueError:
-        raise ValidationError(_("Vai trò không hợp lệ."), {"role": value}) from None
-
-
-def create_account(username, full_name, role, school=None, student_code=None, **extra):
+def create_account(actor, username, full_name, role, school=None, student_code=None, **extra):
     """A user created by an administrator, with a generated first password that must be changed.
-    Returns (user, password); the password is shown once and never stored in clear."""
-    role = _role(role)
-    if not clean_line(full_name):
-        raise ValidationError(_("Họ tên là bắt buộc."), {"full_name": _("Bắt buộc.")})
-    if student_code and role != Role.STUDENT:
-        raise ValidationError(_("Chỉ học sinh mới có mã định danh."), {"student_code": student_code})
-    student_code = check_student_code(student_code)
+    Returns (user, password); the password is shown once and never stored in clear. The account
+    rules (a school role needs a school, only students have a 10-digit identifier, ...) are
+    accounts.services'."""
+    role = account_services.parse_role(role)
+    _authorize(permissions.can_assign_role, actor, role, school)
     password = generate_password()
-    user = account_services.create_user(username, full_name, role, password,
-                                        school=_school_for_role(role, school),
+    user = account_services.create_user(username, full_name, role, password, school=school,
                                         student_code=student_code, must_change_password=True, **extra)
     return user, password
 
@@ -307,14 +302,13 @@ def update_account(actor, user, full_name, role, school, active):
     identifier. Nobody locks themselves out: an administrator cannot change their own role or
     deactivate themselves. A deactivated account's API tokens are revoked.
     """
-    role = _role(role)
-    full_name = clean_line(full_name)
-    if not full_name:
-        raise ValidationError(_("Họ tên là bắt buộc."), {"full_name": _("Bắt buộc.")})
+    role = account_services.parse_role(role)
+    _authorize(permissions.can_edit_account, actor, user, role, school)
+    full_name = account_services.check_full_name(full_name)
     if user.id == actor.id and (role != user.role or not active):
         raise ValidationError(_("Bạn không thể tự đổi vai trò hoặc tự khoá tài khoản của chính mình."),
                               {"user": user.username})
-    school = _school_for_role(role, school)
+    school = account_services.school_for_role(role, school)
     school_id = school.id if school is not None else None
     for enrollment in db.session.scalars(
             db.select(Enrollment).where(Enrollment.student_id == user.id)).all():
@@ -336,8 +330,9 @@ def update_account(actor, user, full_name, role, school, active):
     return user
 
 
-def reset_password(user):
+def reset_password(actor, user):
     """A new generated first password (returned once); the user must change it, tokens are revoked."""
+    _authorize(permissions.can_manage_user, actor, user)
     password = generate_password()
     user.set_password(password)
     user.must_change_password = True
@@ -385,8 +380,9 @@ def _next_position(subject, grade):
     return (last or 0) + 1
 
 
-def create_topic(subject, grade, chapter, lesson="", position=None, source=None):
+def create_topic(actor, subject, grade, chapter, lesson="", position=None, source=None):
     """A topic added by hand; without a position it goes after the last one of its subject and grade."""
+    _authorize(permissions.can_manage_topics, actor)
     chapter, lesson, ck, lk = _topic_fields(subject, grade, chapter, lesson)
     topic = Topic(subject=subject, grade=grade, chapter=chapter, lesson=lesson, chapter_key=ck,
                   lesson_key=lk, position=position or _next_position(subject, grade), source=source)
@@ -395,7 +391,8 @@ def create_topic(subject, grade, chapter, lesson="", position=None, source=None)
     return topic
 
 
-def update_topic(topic, subject, grade, chapter, lesson="", position=None):
+def update_topic(actor, topic, subject, grade, chapter, lesson="", position=None):
+    _authorize(permissions.can_manage_topics, actor)
     chapter, lesson, ck, lk = _topic_fields(subject, grade, chapter, lesson, topic=topic)
     if not position:
         moved = topic.subject_id != subject.id or topic.grade != grade
@@ -417,8 +414,9 @@ def _is_referenced(obj):
     return False
 
 
-def delete_topic(topic):
+def delete_topic(actor, topic):
     """Only a topic nothing uses; a used one can be renamed instead."""
+    _authorize(permissions.can_manage_topics, actor)
     if _is_referenced(topic):
         raise Conflict("topic_in_use", _("Chủ đề đang được học liệu hoặc câu hỏi sử dụng nên không xoá được; "
                                          "có thể sửa tên chủ đề."), {"topic": topic.id})
@@ -426,10 +424,11 @@ def delete_topic(topic):
     db.session.flush()
 
 
-def import_topics(data, filename, source=None):
+def import_topics(actor, data, filename, source=None):
     """Import topics from a CSV/XLSX with columns subject, grade, order, chapter, lesson
     (or their Vietnamese names). All rows or none: any bad row aborts with every error listed.
     Existing topics (same subject, grade, folded chapter and lesson) are updated in place."""
+    _authorize(permissions.can_manage_topics, actor)
     headers, rows = read_table(data, filename)
     mapping = {}
     for header in headers:
@@ -494,7 +493,7 @@ def load_reference_topics():
     total = {"created": 0, "updated": 0}
     for path in reference.topic_files():
         with open(path, "rb") as handle:
-            result = import_topics(handle.read(), path.rsplit("/", 1)[-1],
+            result = import_topics(permissions.SYSTEM, handle.read(), path.rsplit("/", 1)[-1],
                                    source="shared/data/topics/" + path.rsplit("/", 1)[-1])
         total["created"] += result["created"]
         total["updated"] += result["updated"]

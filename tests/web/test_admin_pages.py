@@ -273,5 +273,5 @@ def test_school_admin_edits_a_student_but_cannot_promote_to_school_admin(school_
 def test_a_used_row_is_not_deleted(demo):
     """delete_topic refuses a topic something points at; the check reads every foreign key."""
     used = classroom("THCS01", "6A1")  # students are enrolled in it
-    empty = services.add_classroom(queries.school_by_code("THCS01"), "8A9")
+    empty = services.add_classroom(user_named("bgh.thcs01"), queries.school_by_code("THCS01"), "8A9")
     assert services._is_referenced(used) and not services._is_referenced(empty)

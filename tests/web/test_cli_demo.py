@@ -85,9 +85,10 @@ def test_student_code_is_ten_digits_and_students_only(app):
 
     from lms.accounts import services
     from lms.core.errors import ValidationError
+    from lms.schools.permissions import SYSTEM
     from lms.schools.services import create_school
 
-    school = create_school("THCS09", "Trường thử")
+    school = create_school(SYSTEM, "THCS09", "Trường thử")
     ok = services.create_user("hs.ok", "Lê An", "student", "mat-khau-8", school=school,
                               student_code="0123456789")
     assert ok.student_code == "0123456789"

@@ -8,6 +8,7 @@ import pytest
 from lms.extensions import db
 from lms.review import services as review_services
 from lms.schools import services as school_services
+from lms.schools.permissions import SYSTEM
 from tests.conftest import login
 from tests.materials_support import make_material, user
 from tests.query_budget import same_for_more_rows
@@ -125,7 +126,7 @@ def _more(count, **kwargs):
 def _classrooms(*names):
     school, year = user("bgh.thcs01").school, school_services.current_school_year()
     for name in names:
-        school_services.create_classroom(school, name, year)
+        school_services.create_classroom(SYSTEM, school, name, year)
     db.session.commit()
 
 

@@ -31,8 +31,8 @@ def people(app, demo, request):
     """The demo staff plus a second maths reviewer, a school admin of THCS02 and a parent."""
     request.getfixturevalue("reviewable")
     second = account_services.create_user("reviewer.toan2", "Đoàn Văn Hai", Role.REVIEWER, "hoclieu-demo")
-    group = school_services.group_for(subject("toan"))
-    school_services.set_group_members(group, [*group.members, second])
+    group = school_services.group_for(user("admin"), subject("toan"))
+    school_services.set_group_members(user("admin"), group, [*group.members, second])
     account_services.create_user("bgh.thcs02", "Hiệu trưởng THCS02", Role.SCHOOL_ADMIN, "hoclieu-demo",
                                  school=school("THCS02"))
     account_services.create_user("ph.01", "Phụ huynh", Role.PARENT, "hoclieu-demo")
@@ -414,9 +414,9 @@ def test_reviewers_keep_seeing_what_they_claimed_or_decided(people):
     services.decide(requested, reviewer, "request_changes", "Sửa câu 1", reason_code="other")
     assert permissions.can_view(reviewer, requested)  # decided
     assert not permissions.can_view(user("reviewer.toan2"), requested)
-    group = school_services.group_for(subject("toan"))
+    group = school_services.group_for(user("admin"), subject("toan"))
     claimed = claimed_item()
-    school_services.set_group_members(group, [user("reviewer.toan2")])  # left the group meanwhile
+    school_services.set_group_members(user("admin"), group, [user("reviewer.toan2")])  # left the group meanwhile
     assert permissions.can_view(reviewer, claimed)  # claimed
     assert permissions.can_release(reviewer, claimed)
 

@@ -190,7 +190,7 @@ def test_file_with_bad_rows_writes_nothing_and_lists_each_line(app, school_admin
     assert not (tmp_path / "instance" / "tmp" / "student-imports").exists()
 
     with pytest.raises(ValidationError) as caught:
-        importing.import_students(thcs01(), data, "danh-sach.xlsx")
+        importing.import_students(user_named("bgh.thcs01"), thcs01(), data, "danh-sach.xlsx")
     assert caught.value.code == "import_rejected"
     assert [r["line"] for r in caught.value.details["rows"]] == [3, 4, 5, 6, 7, 8, 9, 10, 11]
     db.session.rollback()
@@ -209,7 +209,7 @@ def test_duplicate_identifiers_within_the_file(app, school_admin, tmp_path):
     assert "Dòng 4 (Nguyễn Văn An): mã định danh trùng với dòng 2" in html
     assert "Dòng 3" not in html.split('id="import-error"')[1].split("</div>")[0]
     with pytest.raises(ValidationError):
-        importing.import_students(thcs01(), xlsx_bytes(tmp_path, rows), "x.xlsx")
+        importing.import_students(user_named("bgh.thcs01"), thcs01(), xlsx_bytes(tmp_path, rows), "x.xlsx")
 
 
 def test_wrong_headers_are_named(app, school_admin, tmp_path):
@@ -249,10 +249,10 @@ def test_non_spreadsheet_files_are_refused_with_415(app, school_admin, tmp_path)
 def test_username_collision_takes_more_digits(app, demo, tmp_path):
     from lms.schools import services
 
-    services.create_account("annv.6a1.0001", "Người Khác", Role.TEACHER, thcs01())
+    services.create_account(user_named("bgh.thcs01"), "annv.6a1.0001", "Người Khác", Role.TEACHER, thcs01())
     rows = student_rows(("7900000001", "Nguyễn Văn An", "05/09/2013", "Nam", "6A1", 6),
                         ("7911110001", "Ngô Văn An", "05/09/2013", "Nam", "6A1", 6))
-    result = importing.import_students(thcs01(), xlsx_bytes(tmp_path, rows), "x.xlsx")
+    result = importing.import_students(user_named("bgh.thcs01"), thcs01(), xlsx_bytes(tmp_path, rows), "x.xlsx")
     assert [u.username for u, _ in result.created] == ["annv.6a1.00001", "annv.6a1.10001"]
 
 
@@ -336,8 +336,8 @@ def test_an_unexpected_error_is_recorded_logged_and_rolled_back(app, school_admi
                                                                 caplog):
     real_import = importing.import_students
 
-    def crashing(school, data, filename):
-        real_import(school, data, filename)  # the accounts are flushed, then ...
+    def crashing(actor, school, data, filename):
+        real_import(actor, school, data, filename)  # the accounts are flushed, then ...
         raise RuntimeError("disk full\n[SQL: INSERT INTO user ...]")
 
     monkeypatch.setattr(importing, "import_students", crashing)
