@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.errors import DomainError
+from ..core.forms import refuse
 from ..core.http import local_url
 from ..extensions import db, login_manager
 from . import services
@@ -75,7 +76,7 @@ def change_password():
             services.change_password(current_user, form.current_password.data, form.new_password.data)
         except DomainError as error:
             db.session.rollback()
-            flash(error.message, "danger")
+            refuse(form, error, {"password": "new_password"})  # each error at its field
         else:
             db.session.commit()
             flash(_("Đã đổi mật khẩu."), "success")

@@ -64,6 +64,24 @@ HTTP_CODES = {
 }
 
 
+def http_message(status):
+    """What a status means to the user, in their language (Werkzeug's descriptions are English)."""
+    messages = {
+        400: _("Máy chủ không hiểu yêu cầu vừa gửi. Hãy tải lại trang rồi thử lại."),
+        401: _("Bạn cần đăng nhập để xem trang này."),
+        403: _("Tài khoản của bạn không được xem trang này hoặc làm thao tác này."),
+        404: _("Không có trang này, hoặc nó đã bị gỡ. Hãy kiểm tra lại địa chỉ."),
+        405: _("Trang này không nhận cách gửi vừa dùng. Hãy quay lại và dùng các nút trên trang."),
+        409: _("Thao tác không thực hiện được ở trạng thái hiện tại. Hãy tải lại trang."),
+        413: _("Dữ liệu gửi lên quá lớn so với giới hạn cho phép."),
+        415: _("Loại dữ liệu này không được chấp nhận."),
+        422: _("Dữ liệu chưa hợp lệ."),
+        429: _("Bạn đã gửi quá nhiều yêu cầu. Hãy chờ một lát rồi thử lại."),
+        500: _("Lỗi máy chủ. Sự cố đã được ghi lại."),
+    }
+    return messages.get(status) or (messages[500] if status >= 500 else messages[400])
+
+
 def wants_json():
     return request.path.startswith("/api/")
 
@@ -78,21 +96,39 @@ def flash_error(error):
     flash(error.message, "danger")
 
 
+def error_page(status, message, details=None):
+    """Our error page, in the user's language, with a way back: the page they came from (when it
+    is ours) and the home page. Only a 422's details are messages for people; the others' are
+    data for the API (state and action codes)."""
+    from urllib.parse import urlsplit
+
+    from .http import local_url
+
+    shown = [v for v in (details or {}).values() if isinstance(v, str)] if status == 422 else []
+    back = None
+    if request.referrer:
+        came_from = urlsplit(request.referrer)
+        if came_from.netloc == request.host:
+            back = local_url(came_from.path + (f"?{came_from.query}" if came_from.query else ""))
+    if back in (request.path, request.full_path.rstrip("?")):
+        back = None
+    return render_template("errors/error.html", status=status, message=message, details=shown, back=back)
+
+
 def init_app(app):
     @app.errorhandler(DomainError)
     def handle_domain_error(error):
         db.session.rollback()
         if wants_json():
             return json_error(error.status, error.code, error.message, error.details)
-        return render_template("errors/error.html", status=error.status, message=error.message,
-                               details=error.details), error.status
+        return error_page(error.status, error.message, error.details), error.status
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error):
         from flask_wtf.csrf import CSRFError
 
         code = HTTP_CODES.get(error.code, "http_error")
-        message = error.description
+        message = http_message(error.code)
         if isinstance(error, CSRFError):
             code = "csrf_failed"
             message = _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (CSRF). "
@@ -100,8 +136,7 @@ def init_app(app):
         if wants_json():
             response = json_error(error.code, code, message)
         else:
-            response = app.make_response((render_template("errors/error.html", status=error.code,
-                                                          message=message, details={}), error.code))
+            response = app.make_response((error_page(error.code, message), error.code))
         # What the exception says beside its body: Allow on a 405, Retry-After on a 429, ...
         for name, value in error.get_headers():
             if name.lower() != "content-type":
@@ -115,6 +150,5 @@ def init_app(app):
         if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise error
         if wants_json():
-            return json_error(500, "server_error", _("Lỗi máy chủ. Sự cố đã được ghi lại."))
-        return render_template("errors/error.html", status=500,
-                               message=_("Lỗi máy chủ. Sự cố đã được ghi lại."), details={}), 500
+            return json_error(500, "server_error", http_message(500))
+        return error_page(500, http_message(500)), 500

@@ -80,7 +80,15 @@ def can_add_version(user, material):
     return review_perms.may(user, material, Action.REVISE)
 
 
+def sees_version_details(user):
+    """Staff see how a material was made: its versions, which one is published, who uploaded it
+    and the file's name. Students and parents see the material itself, its author and licence."""
+    return is_signed_in(user) and (is_teacher(user) or is_school_admin(user) or is_reviewer(user)
+                                   or is_district_admin(user))
+
+
 PREDICATES = {
+    "sees_material_version_details": sees_version_details,
     "can_upload_material": can_upload,
     "can_view_material": can_view,
     "can_edit_material": can_edit,

@@ -120,3 +120,17 @@ def upload_defaults(user):
         return {}
     first = min(teachings, key=lambda t: (t.classroom.grade, t.subject.position))
     return {"subject": first.subject.code, "grade": str(first.classroom.grade)}
+
+
+def library_defaults(user):
+    """Where a reader's library starts: a student at the grade of their class this school year."""
+    from ..accounts.models import Role
+    from ..schools.models import Classroom, Enrollment, SchoolYear
+
+    if user.role != Role.STUDENT:
+        return {}
+    grade = db.session.scalar(
+        db.select(Classroom.grade).join(Enrollment, Enrollment.classroom_id == Classroom.id)
+        .join(SchoolYear, SchoolYear.id == Classroom.school_year_id)
+        .where(Enrollment.student_id == user.id, SchoolYear.is_current.is_(True)).limit(1))
+    return {"grade": str(grade)} if grade else {}

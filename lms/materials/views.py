@@ -36,6 +36,7 @@ from ..files import serving as file_serving
 from ..files.filetypes import ACCEPTED
 from ..files.store import format_megabytes
 from ..review import queries as review_queries
+from ..review.registry import register_item_page
 from ..schools import queries as school_queries
 from . import permissions, queries, services, serving
 from .forms import MaterialForm, UploadForm, VersionForm
@@ -138,6 +139,11 @@ def _done(target, message):
 @bp.route("/")
 @require(permissions.can_browse_library)
 def library():
+    if not request.args:
+        # A student starts at their own grade; choosing "—" (grade=) shows every grade.
+        defaults = queries.library_defaults(current_user)
+        if defaults:
+            return redirect(url_for("materials.library", **defaults))
     filters = queries.LibraryFilters.from_args(request.args)
     found = paginate(queries.library(filters), per_page=20)
     return render_template("materials/library.html", materials=found.items, total=found.total,
@@ -246,6 +252,14 @@ def detail(material_id):
         version = material.version(wanted)
         if not permissions.can_view_version(current_user, material, version):
             abort(404)
+    return _detail_page(material, version)
+
+
+def _detail_page(material, version=None, decision=None):
+    """The material's page; `decision` puts a refused decision form back as the reviewer typed it
+    (the review engine calls this through its registry, see review.registry.register_item_page)."""
+    if version is None:
+        version = permissions.visible_version(current_user, material)
     all_versions = permissions.sees_all_versions(current_user, material)
     versions = material.versions if all_versions else [v for v in material.versions
                                                        if v.id == material.published_version_id]
@@ -258,7 +272,10 @@ def detail(material_id):
         preview=file_serving.preview_kind(version.stored_file) if version else None, package_url=package_url,
         events=review_queries.history(material) if all_versions else [],
         request_review=review_queries.latest_request(material) if all_versions else None,
-        criteria=review_queries.criteria())
+        criteria=review_queries.criteria(), decision=decision)
+
+
+register_item_page(Material.ITEM_TYPE, _detail_page)
 
 
 # --- files ------------------------------------------------------------------------------------

@@ -14,6 +14,9 @@ class CriterionForm(FlaskForm):
                        validators=[DataRequired(), Length(max=40)])
     title = StringField(_l("Tên tiêu chí"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Mô tả"), validators=[Optional(), Length(max=2000)])
+    title_en = StringField(_l("Tên tiêu chí bằng tiếng Anh"), validators=[Optional(), Length(max=200)],
+                           description=_l("Hiện khi trang ở tiếng Anh; để trống thì hiện tên tiếng Việt."))
+    description_en = TextAreaField(_l("Mô tả bằng tiếng Anh"), validators=[Optional(), Length(max=2000)])
     max_score = IntegerField(_l("Điểm tối đa"), default=3,
                              validators=[DataRequired(), NumberRange(min=1, max=10)])
 

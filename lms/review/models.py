@@ -142,10 +142,21 @@ class ReviewCriterion(db.Model):
     code = db.Column(db.String(40), nullable=False, unique=True)
     title = db.Column(db.String(200), nullable=False)
     description = db.Column(db.Text, nullable=False, default="")
+    # English wording for pages shown in English; empty means "show the Vietnamese".
+    title_en = db.Column(db.String(200), nullable=False, default="", server_default="")
+    description_en = db.Column(db.Text, nullable=False, default="", server_default="")
     max_score = db.Column(db.Integer, nullable=False, default=3)
     position = db.Column(db.Integer, nullable=False, default=0)
     active = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    def title_for(self, locale):
+        return self.title_en if str(locale).startswith("en") and self.title_en else self.title
+
+    def description_for(self, locale):
+        if str(locale).startswith("en") and self.title_en:
+            return self.description_en
+        return self.description
 
 
 class Review(db.Model):
@@ -176,9 +187,19 @@ class Notification(db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     user_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
-    message = db.Column(db.String(500), nullable=False)
+    message = db.Column(db.String(500), nullable=False)  # the Vietnamese sentence (shown for rows without a key)
+    # What to word it with in the reader's language (review/notices.py); empty on older rows.
+    message_key = db.Column(db.String(40), nullable=True)
+    params = db.Column(db.JSON, nullable=True)
     link = db.Column(db.String(300), nullable=True)
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     read_at = db.Column(db.DateTime(timezone=True), nullable=True)
 
     user = db.relationship("User")
+
+    @property
+    def text(self):
+        """The message in the reader's language."""
+        from .notices import text
+
+        return text(self)

@@ -34,3 +34,18 @@ def load_item(item_type, item_id):
     if cls is None:
         return None
     return db.session.get(cls, item_id)
+
+
+ITEM_PAGES = {}
+
+
+def register_item_page(item_type, render):
+    """Register `render(item, decision=None)`, which renders an item type's own page (the one its
+    `item_url()` leads to). The engine calls it to show a refused decision form again, with what
+    the reviewer typed (`decision = {"values": form, "errors": {field: message}}`); item types
+    without one are shown by the engine's generic page."""
+    ITEM_PAGES[item_type] = render
+
+
+def item_page(item_type):
+    return ITEM_PAGES.get(item_type)

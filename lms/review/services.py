@@ -16,7 +16,7 @@ from ..core import events
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationError, _
 from ..core.timeutil import utcnow
 from ..extensions import db
-from . import permissions, signals
+from . import notices, permissions, signals
 from .models import Notification, Review, ReviewCriterion, WorkflowEvent
 from .queries import (  # noqa: F401  (reads are part of this module's interface)
     QueueEntry,
@@ -56,6 +56,21 @@ DEFAULT_CRITERIA = [
     ("licensing", "Bản quyền và ghi nguồn",
      "Giấy phép rõ ràng; tác giả và nguồn của tài liệu sử dụng lại được ghi đầy đủ."),
 ]
+# The same criteria in English, for pages shown in English (ReviewCriterion.title_en/description_en).
+DEFAULT_CRITERIA_EN = {
+    "content_accuracy": ("Accuracy of content",
+                         "Correct, up-to-date knowledge with no scientific, spelling or terminology errors."),
+    "curriculum_fit": ("Fit with the 2018 general education curriculum",
+                       "Follows the required outcomes of the chosen subject and grade."),
+    "pedagogy": ("Teaching value and clarity",
+                 "Clearly presented, suited to the age group, supports teaching and learning."),
+    "technical_quality": ("Technical quality",
+                          "The file opens; pictures and sound are clear; the size is reasonable."),
+    "accessibility": ("Accessibility",
+                      "Readable text, enough contrast, captions or descriptions for audio and video."),
+    "licensing": ("Licensing and attribution",
+                  "A clear licence; authors and sources of reused material are fully credited."),
+}
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -135,24 +150,30 @@ def _conditional_move(item, action, expected_state, values, expected_claimant=..
         raise Conflict("invalid_transition", message, {"state": item.state, "action": Action(action).value})
 
 
-def notify(user, message, link=None):
-    """An in-app notification. Stored in Vietnamese, the district's language, whoever's session
-    caused it (the recipient's language is not known here)."""
+def notify(user, message, link=None, **params):
+    """An in-app notification. `message` is a key of notices.MESSAGES with its parameters (worded
+    in the reader's language when shown, its Vietnamese sentence stored as well), or a sentence
+    stored as it is."""
     user_id = getattr(user, "id", user)
     if user_id is None:
         return None
-    notification = Notification(user_id=user_id, message=message[:500], link=link, created_at=utcnow())
+    key = message if message in notices.MESSAGES else None
+    sentence = notices.vietnamese(key, params) if key else message
+    notification = Notification(user_id=user_id, message=sentence[:500], message_key=key,
+                                params=params if key else None, link=link, created_at=utcnow())
     db.session.add(notification)
     return notification
 
 
-def _notify_owner(item, actor, message):
-    if item.owner_id != actor.id:
-        notify(item.owner_id, message, item_link(item))
+def _notify_owner(item, by, message, **params):
+    """Tell the item's owner what `by` did, unless they did it themselves."""
+    if item.owner_id != by.id:
+        notify(item.owner_id, message, item_link(item), title=item.title_for_queue(), **params)
 
 
-def _title(item):
-    return f"“{item.title_for_queue()}”"
+def _locale():
+    """The user's language in a request; Vietnamese in the CLI and the worker."""
+    return str(get_locale() or "vi") if has_request_context() else "vi"
 
 
 # --- transitions -----------------------------------------------------------------------------
@@ -185,8 +206,8 @@ def _notify_pool(item, actor):
     told = 0
     for member in group.members if group is not None else ():
         if member.id != item.owner_id and member.active and member.role == Role.REVIEWER:
-            notify(member, f"{actor.full_name} đã gửi {_title(item)} vào hàng đợi thẩm định "
-                           f"{group.name}.", item_link(item))
+            notify(member, "submitted", item_link(item), actor=actor.full_name, title=item.title_for_queue(),
+                   group=group.name)
             told += 1
     return told
 
@@ -199,9 +220,9 @@ def _notify_office(item, actor):
     admins = db.session.scalars(db.select(User).where(User.role == Role.DISTRICT_ADMIN,
                                                       User.active.is_(True))).all()
     for admin in admins:
-        notify(admin, f"{actor.full_name} đã gửi {_title(item)} ({item.subject.name_vi} {item.grade}) "
-                      "nhưng chưa có tổ thẩm định nào nhận môn này: hãy lập tổ hoặc thêm thành viên.",
-               item_link(item))
+        notify(admin, "submitted_no_group", item_link(item), actor=actor.full_name,
+               title=item.title_for_queue(), subject=notices.named(item.subject.name_vi, item.subject.name_en),
+               grade=item.grade)
 
 
 def notice_message(item, notice):
@@ -222,9 +243,9 @@ def withdraw(item, actor, comment=None):
     fields = {"claimed_by_id": None, "claimed_at": None} if target == State.DRAFT else {}
     event = _move(item, actor, Action.WITHDRAW, target, comment, **fields)
     if claimant_id is not None and claimant_id != actor.id:
-        notify(claimant_id, f"{actor.full_name} đã rút {_title(item)} khỏi thẩm định; "
-                            "bạn không cần thẩm định mục này nữa.", item_link(item))
-    _notify_owner(item, actor, f"{actor.full_name} đã gỡ {_title(item)} khỏi kho dùng chung.")
+        notify(claimant_id, "withdrawn_from_review", item_link(item), actor=actor.full_name,
+               title=item.title_for_queue())
+    _notify_owner(item, actor, "unpublished", actor=actor.full_name)
     return event
 
 
@@ -236,7 +257,7 @@ def claim(item, reviewer):
                       {"state": State.IN_REVIEW.value, "claimed_by_id": reviewer.id, "claimed_at": now})
     event = _record(item, reviewer, Action.CLAIM, State.SUBMITTED, State.IN_REVIEW)
     item.on_transition(Action.CLAIM, State.SUBMITTED, State.IN_REVIEW, reviewer)
-    _notify_owner(item, reviewer, f"{reviewer.full_name} đã nhận thẩm định {_title(item)}.")
+    _notify_owner(item, reviewer, "claimed", actor=reviewer.full_name)
     db.session.flush()
     return event
 
@@ -246,10 +267,10 @@ def release(item, actor, comment=None):
     target = _check(actor, item, Action.RELEASE)
     claimant_id = item.claimed_by_id
     event = _move(item, actor, Action.RELEASE, target, comment, claimed_by_id=None, claimed_at=None)
-    _notify_owner(item, actor, f"{_title(item)} đã được trả lại hàng đợi thẩm định.")
+    _notify_owner(item, actor, "released")
     if claimant_id is not None and claimant_id != actor.id:
-        notify(claimant_id, f"{actor.full_name} đã trả {_title(item)} về hàng đợi; "
-                            "bạn không còn giữ mục này.", item_link(item))
+        notify(claimant_id, "released_from_you", item_link(item), actor=actor.full_name,
+               title=item.title_for_queue())
     db.session.flush()
     return event
 
@@ -275,14 +296,14 @@ def validate_scores(scores, partial=False):
             if not partial:
                 errors[f"scores.{code}"] = _("Thiếu điểm cho tiêu chí '%(title)s' "
                                              "(0–%(max)s hoặc không áp dụng).",
-                                             title=criterion.title, max=criterion.max_score)
+                                             title=criterion.title_for(_locale()), max=criterion.max_score)
             continue
         value = scores[code]
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                   or not 0 <= value <= criterion.max_score):
             errors[f"scores.{code}"] = _("Điểm của tiêu chí '%(title)s' phải là số nguyên "
                                          "0–%(max)s hoặc null (không áp dụng).",
-                                         title=criterion.title, max=criterion.max_score)
+                                         title=criterion.title_for(_locale()), max=criterion.max_score)
     if errors:
         raise ValidationError(_("Điểm thẩm định chưa hợp lệ."), errors)
     return {code: scores[code] for code in active if code in scores}
@@ -297,13 +318,15 @@ def decide(item, reviewer, decision, comment, scores=None, reason_code=None):
         action = None
     if action not in DECISIONS:
         raise ValidationError(_("Quyết định không hợp lệ."),
-                              {"decision": _("Chọn approve, request_changes hoặc reject.")})
+                              {"decision": _("Chọn một quyết định: %(choices)s.",
+                                             choices=", ".join(_(ACTION_LABELS[a]) for a in DECISIONS))})
     target = _check(reviewer, item, action)
     comment = (comment or "").strip()
     if action in NEEDS_REASON:
         errors = {}
         if reason_code not in REASON_CODES:
-            errors["reason_code"] = _("Chọn một lí do: %(codes)s.", codes=", ".join(REASON_CODES))
+            errors["reason_code"] = _("Chọn một lí do: %(reasons)s.",
+                                      reasons=", ".join(_(label) for label in REASON_CODES.values()))
         if not comment:
             errors["comment"] = _("Cần ghi rõ điều tác giả phải sửa hoặc lí do từ chối.")
         if errors:
@@ -318,12 +341,11 @@ def decide(item, reviewer, decision, comment, scores=None, reason_code=None):
                     comment=comment or None, scores=scores, at=now)
     db.session.add(review)
     _move(item, reviewer, action, target, comment, reason_code, decided_at=now)
-    outcome = {
-        Action.APPROVE: "đã duyệt",
-        Action.REQUEST_CHANGES: f"yêu cầu chỉnh sửa ({REASON_CODES.get(reason_code, '')})",
-        Action.REJECT: f"từ chối ({REASON_CODES.get(reason_code, '')})",
-    }[action]
-    _notify_owner(item, reviewer, f"{reviewer.full_name} {outcome} {_title(item)}.")
+    if action == Action.APPROVE:
+        _notify_owner(item, reviewer, "approved", actor=reviewer.full_name)
+    else:
+        _notify_owner(item, reviewer, "changes_requested" if action == Action.REQUEST_CHANGES else "rejected",
+                      actor=reviewer.full_name, reason_code=reason_code)
     db.session.flush()
     return review
 
@@ -344,10 +366,10 @@ def reassign(item, admin, reviewer):
     event = _record(item, admin, Action.REASSIGN, from_state, State.IN_REVIEW,
                     f"Giao cho {reviewer.full_name} ({reviewer.username})")
     item.on_transition(Action.REASSIGN, from_state, State.IN_REVIEW, admin)
-    notify(reviewer, f"{admin.full_name} đã giao cho bạn thẩm định {_title(item)}.", item_link(item))
+    notify(reviewer, "assigned_to_you", item_link(item), actor=admin.full_name, title=item.title_for_queue())
     if previous is not None:
-        notify(previous, f"{_title(item)} đã được giao cho người khác thẩm định.", item_link(item))
-    _notify_owner(item, admin, f"{_title(item)} được giao cho {reviewer.full_name} thẩm định.")
+        notify(previous, "assigned_away", item_link(item), title=item.title_for_queue())
+    _notify_owner(item, admin, "assigned", reviewer=reviewer.full_name)
     db.session.flush()
     return event
 
@@ -364,16 +386,24 @@ def revise(item, actor, note):
 # --- criteria --------------------------------------------------------------------------------
 
 def ensure_default_criteria():
-    """Seed the default criteria once (idempotent; a criterion the admin deactivated stays so)."""
-    existing = set(db.session.scalars(db.select(ReviewCriterion.code)).all())
+    """Seed the default criteria once (idempotent; a criterion the admin deactivated stays so).
+
+    A default criterion seeded before criteria had English wording gets it, unless the admin has
+    reworded its Vietnamese title since."""
+    existing = {c.code: c for c in db.session.scalars(db.select(ReviewCriterion))}
     position = db.session.scalar(db.select(db.func.max(ReviewCriterion.position))) or 0
     created = 0
     for code, title, description in DEFAULT_CRITERIA:
-        if code in existing:
+        title_en, description_en = DEFAULT_CRITERIA_EN[code]
+        criterion = existing.get(code)
+        if criterion is not None:
+            if not criterion.title_en and criterion.title == title:
+                criterion.title_en, criterion.description_en = title_en, description_en
             continue
         position += 1
-        db.session.add(ReviewCriterion(code=code, title=title, description=description, max_score=3,
-                                       position=position, active=True, created_at=utcnow()))
+        db.session.add(ReviewCriterion(code=code, title=title, description=description, title_en=title_en,
+                                       description_en=description_en, max_score=3, position=position,
+                                       active=True, created_at=utcnow()))
         created += 1
     db.session.flush()
     return created
@@ -384,24 +414,27 @@ def _require_criteria_admin(actor):
         raise Forbidden(_("Chỉ Phòng GD&ĐT quản lí tiêu chí thẩm định."))
 
 
-def _criterion_fields(title, description, max_score):
+def _criterion_fields(title, description, max_score, title_en=""):
     errors = {}
     title = (title or "").strip()
     if not title:
         errors["title"] = _("Cần tên tiêu chí.")
     elif len(title) > 200:
         errors["title"] = _("Tên tiêu chí tối đa 200 kí tự.")
+    if len((title_en or "").strip()) > 200:
+        errors["title_en"] = _("Tên tiêu chí tối đa 200 kí tự.")
     if isinstance(max_score, bool) or not isinstance(max_score, int) or not 1 <= max_score <= 10:
         errors["max_score"] = _("Điểm tối đa là số nguyên từ 1 đến 10.")
     return title, (description or "").strip(), errors
 
 
-def create_criterion(actor, code, title, description="", max_score=3):
+def create_criterion(actor, code, title, description="", max_score=3, title_en="", description_en=""):
     """A new published criterion, last in order. Its code never changes: reviews store scores by
-    code."""
+    code. The English title and description are optional (pages in English fall back to the
+    Vietnamese)."""
     _require_criteria_admin(actor)
     code = (code or "").strip().lower()
-    title, description, errors = _criterion_fields(title, description, max_score)
+    title, description, errors = _criterion_fields(title, description, max_score, title_en)
     if not re.fullmatch(r"[a-z][a-z0-9_]{1,39}", code):
         errors["code"] = _("Mã gồm 2–40 chữ thường không dấu, chữ số hoặc '_', bắt đầu bằng chữ.")
     elif db.session.scalar(db.select(ReviewCriterion.id).where(ReviewCriterion.code == code)):
@@ -410,18 +443,24 @@ def create_criterion(actor, code, title, description="", max_score=3):
         raise ValidationError(_("Tiêu chí chưa hợp lệ."), errors)
     position = (db.session.scalar(db.select(db.func.max(ReviewCriterion.position))) or 0) + 1
     criterion = ReviewCriterion(code=code, title=title, description=description, max_score=max_score,
+                                title_en=(title_en or "").strip(), description_en=(description_en or "").strip(),
                                 position=position, active=True, created_at=utcnow())
     db.session.add(criterion)
     db.session.flush()
     return criterion
 
 
-def update_criterion(actor, criterion, title, description, max_score):
+def update_criterion(actor, criterion, title, description, max_score, title_en=None, description_en=None):
+    """Reword or rescore a criterion; the English wording stays as it was when not given (None)."""
     _require_criteria_admin(actor)
-    title, description, errors = _criterion_fields(title, description, max_score)
+    title, description, errors = _criterion_fields(title, description, max_score, title_en)
     if errors:
         raise ValidationError(_("Tiêu chí chưa hợp lệ."), errors)
     criterion.title, criterion.description, criterion.max_score = title, description, max_score
+    if title_en is not None:
+        criterion.title_en = title_en.strip()
+    if description_en is not None:
+        criterion.description_en = description_en.strip()
     db.session.flush()
     return criterion
 

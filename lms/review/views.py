@@ -3,24 +3,27 @@ and generic item routes (/reviews/items/<type>/<id>/...) that every reviewable k
 
 Item routes load (404 unless `can_view`), let the service authorise (403) and act, commit once,
 then redirect. A state or input refusal (409, 422) becomes a flash message on the page the user
-came from.
+came from; a refused decision shows the item's page again with what the reviewer typed and each
+error at its field.
 """
 
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.models import Role, User
 from ..core.authz import require
 from ..core.errors import Conflict, NotFound, ValidationError
+from ..core.forms import refuse
 from ..core.http import local_url
 from ..extensions import db
 from ..schools.models import Subject
 from . import permissions, queries, services
 from .forms import CriterionEditForm, CriterionForm, parse_decision_form
 from .models import Notification, ReviewCriterion
-from .registry import load_item
+from .registry import item_page, load_item
 from .workflow import ACTION_LABELS, REASON_CODES, STATE_LABELS, Action, State
 
 bp = Blueprint("review", __name__, template_folder="templates", url_prefix="/reviews")
@@ -51,6 +54,8 @@ bp.add_app_template_global(lambda code: REASON_CODES.get(code, code or ""), "rev
 bp.add_app_template_global(REASON_CODES, "review_reason_codes")
 bp.add_app_template_global(current_path, "review_current_path")
 bp.add_app_template_global(item_base_url, "review_item_url")
+# The reader's language for macros, which do not see the page's context (current_locale).
+bp.add_app_template_global(lambda: str(get_locale() or "vi"), "review_language")
 
 
 # --- queues ---------------------------------------------------------------------------------
@@ -111,8 +116,7 @@ def _act(item, action, success):
         result = action()
     except (Conflict, ValidationError) as error:
         db.session.rollback()
-        details = "; ".join(f"{v}" for v in error.details.values() if isinstance(v, str))
-        flash(f"{error.message} {details}".strip(), "danger")
+        flash(error.message, "danger")  # the details are data for the API (state and action codes)
         return False
     db.session.commit()
     flash(*(success(result) if callable(success) else (success, "success")))
@@ -126,8 +130,13 @@ def item(item_type, item_id):
     url = item.item_url()
     if url:
         return redirect(url)
+    return _generic_page(item)
+
+
+def _generic_page(item, decision=None):
     return render_template("review/item.html", item=item, events=services.history(item),
-                           request_review=services.latest_request(item), criteria=services.criteria())
+                           request_review=services.latest_request(item), criteria=services.criteria(),
+                           decision=decision)
 
 
 @bp.route("/items/<item_type>/<int:item_id>/submit", methods=["POST"])
@@ -172,8 +181,19 @@ def item_release(item_type, item_id):
 def item_decide(item_type, item_id):
     item = _load_visible(item_type, item_id)
     decision, comment, scores, reason_code = parse_decision_form(request.form, services.criteria())
-    _act(item, lambda: services.decide(item, current_user, decision, comment, scores, reason_code),
-         _("Đã ghi nhận kết quả thẩm định."))
+    try:
+        services.decide(item, current_user, decision, comment, scores, reason_code)
+    except (Conflict, ValidationError) as error:
+        # The item's page again, not a redirect: the scores and the note stay as typed.
+        db.session.rollback()
+        flash(error.message, "danger")
+        state = {"values": request.form,
+                 "errors": error.details if isinstance(error, ValidationError) else {}}
+        render = item_page(item.ITEM_TYPE)
+        page = render(item, decision=state) if render else _generic_page(item, decision=state)
+        return page, error.status
+    db.session.commit()
+    flash(_("Đã ghi nhận kết quả thẩm định."), "success")
     return _back(item)
 
 
@@ -198,14 +218,6 @@ def _criterion(criterion_id):
     return criterion
 
 
-def _form_errors(form, error):
-    for key, message in error.details.items():
-        field = getattr(form, key, None)
-        if field is not None:
-            field.errors = [*field.errors, message]
-    flash(error.message, "danger")
-
-
 @bp.route("/criteria")
 @require(permissions.can_manage_criteria)
 def criteria():
@@ -220,10 +232,10 @@ def criterion_new():
     if form.validate_on_submit():
         try:
             services.create_criterion(current_user, form.code.data, form.title.data, form.description.data,
-                                      form.max_score.data)
+                                      form.max_score.data, form.title_en.data, form.description_en.data)
         except ValidationError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            refuse(form, error)
             status = error.status
         else:
             db.session.commit()
@@ -243,10 +255,11 @@ def criterion_edit(criterion_id):
     if form.validate_on_submit():
         try:
             services.update_criterion(current_user, criterion, form.title.data, form.description.data,
-                                      form.max_score.data)
+                                      form.max_score.data, form.title_en.data or "",
+                                      form.description_en.data or "")
         except ValidationError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            refuse(form, error)
             status = error.status
         else:
             db.session.commit()

@@ -100,13 +100,30 @@ def _page(browser, live_server, **context_options):
     context.set_default_timeout(10_000)
     page = context.new_page()
     problems = []
+    # Pages that answered an error status (a 404 page, a refused form's 422) and refusals a page's
+    # script shows (an upload's 422): the console reports each as a failed load, but the status is
+    # the answer, which the test checks itself. A failed script, style or image still fails.
+    error_pages = set()
+
+    def on_response(response):
+        kind = response.request.resource_type
+        if (kind == "document" and response.status >= 400) or (kind in ("xhr", "fetch")
+                                                               and 400 <= response.status < 500):
+            error_pages.add(response.url)
+
     # A CSP violation (an inline script or style slipped into a template) or a JavaScript error
     # shows up only in the console; fail the test on it rather than let the page half-work.
     # The browser's own /favicon.ico probe is not the page's doing (there is no icon yet).
     def on_console(msg):
-        if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico"):
-            problems.append(f"console: {msg.text} ({msg.location.get('url')})")
+        url = msg.location.get("url", "")
+        if msg.type != "error" or url.endswith("/favicon.ico"):
+            return
+        if msg.text.startswith("Failed to load resource: the server responded with a status of") \
+                and url in error_pages:
+            return
+        problems.append(f"console: {msg.text} ({url})")
 
+    page.on("response", on_response)
     page.on("console", on_console)
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     return context, page, problems
@@ -143,3 +160,11 @@ def sign_in():
         return page
 
     return _sign_in
+
+
+def press(locator, key="Space"):
+    """Tick a box or radio (Space) or press a button (Enter) with the keyboard. On a page with a
+    PDF, Chromium's viewer takes the focus and may scroll the page once it has loaded, so a mouse
+    click can land on a moving target under load; the keyboard does what a keyboard user would."""
+    locator.focus()
+    locator.press(key)

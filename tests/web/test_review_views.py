@@ -71,10 +71,17 @@ def test_reviewer_claims_from_the_queue_and_approves_with_the_form(site):
 
     form = {f"score_{code}": "2" for code in all_scores()} | {"score_accessibility": "na"}
     del form["score_licensing"]
-    response = post(reviewer, f"/reviews/items/test_item/{item.id}/review", {**form, "decision": "approve"})
-    assert response.status_code == 302
+    response = post(reviewer, f"/reviews/items/test_item/{item.id}/review",
+                    {**form, "decision": "approve", "comment": "Gần đạt"})
+    # Refused: the page again (no redirect), the scores and the note as typed, the error at its field.
+    assert response.status_code == 422
     assert refreshed(item).state == "in_review"
-    assert "Thiếu điểm" in reviewer.get(response.location).get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert re.search(r'id="score_licensing"[^>]*>\s*<option value="">[^<]*</option>', page)
+    assert 'class="form-select is-invalid" name="score_licensing"' in page
+    assert 'id="score_licensing-error">Thiếu điểm' in page
+    assert '<option value="2" selected>2</option>' in page and '<option value="na" selected>' in page
+    assert ">Gần đạt</textarea>" in page and 'value="approve" required checked' in page
 
     form["score_licensing"] = "3"
     post(reviewer, f"/reviews/items/test_item/{item.id}/review", {**form, "decision": "approve"})
@@ -97,7 +104,11 @@ def test_request_changes_shows_the_author_what_was_asked(site):
     reviewer = signed_in(site, "reviewer.toan")
     response = post(reviewer, f"/reviews/items/test_item/{item.id}/review",
                     {"decision": "request_changes", "comment": ""})
-    assert "Cần lí do" in reviewer.get(response.location).get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Cần lí do" in page
+    # The reasons are named in Vietnamese at their field, not listed as codes.
+    assert 'id="reason_code-error">Chọn một lí do: Bản quyền và ghi nguồn, Độ chính xác' in page
+    assert "licensing, content_accuracy" not in page
     post(reviewer, f"/reviews/items/test_item/{item.id}/review",
          {"decision": "request_changes", "reason_code": "metadata", "comment": "Ghi rõ khối lớp"})
     assert refreshed(item).state == "changes_requested"

@@ -71,7 +71,7 @@ def user_create():
             user, password = services.create_account(current_user, form.username.data, form.full_name.data,
                                                      form.role.data, school, form.student_code.data)
         except DomainError as error:
-            failed(error)
+            failed(error, form)
         else:
             db.session.commit()
             return password_page(user, password, _("Đã tạo tài khoản"))
@@ -94,7 +94,7 @@ def user_edit(user_id):
             services.update_account(current_user, user, form.full_name.data, form.role.data, school,
                                     form.active.data)
         except DomainError as error:
-            failed(error)
+            failed(error, form)
         else:
             db.session.commit()
             flash(_("Đã lưu tài khoản %(username)s.", username=user.username), "success")

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...core.errors import DomainError, Forbidden
+from ...core.forms import refuse
 from ...extensions import db
 from .. import queries
 from ..forms import choices
@@ -34,13 +35,17 @@ def load(model, ident, visible=None):
     return obj
 
 
-def failed(error):
-    """A refused action: rolled back and told on the form's page. A permission refusal is not a
-    mistake on the form: it stays a 403 page."""
+def failed(error, form=None):
+    """A refused action: rolled back and told on the form's page, each detail at the field it
+    names when the page shows `form` again. A permission refusal is not a mistake on the form: it
+    stays a 403 page."""
     db.session.rollback()
     if isinstance(error, Forbidden):
         raise error
-    flash(error.message, "danger")
+    if form is None:
+        flash(error.message, "danger")
+    else:
+        refuse(form, error)
 
 
 def form_page(form, title, cancel_url, **extra):

@@ -40,7 +40,7 @@ def school_create():
         try:
             school = services.create_school(current_user, form.code.data, form.name.data)
         except DomainError as error:
-            failed(error)
+            failed(error, form)
         else:
             db.session.commit()
             flash(_("Đã thêm trường %(code)s.", code=school.code), "success")
@@ -57,7 +57,7 @@ def school_edit(school_id):
         try:
             services.rename_school(current_user, school, form.name.data)
         except DomainError as error:
-            failed(error)
+            failed(error, form)
         else:
             db.session.commit()
             flash(_("Đã lưu trường %(code)s.", code=school.code), "success")
@@ -86,7 +86,7 @@ def group_create():
             group = services.create_group(current_user, db.session.get(Subject, form.subject_id.data),
                                           form.name.data)
         except DomainError as error:
-            failed(error)
+            failed(error, form)
         else:
             db.session.commit()
             flash(_("Đã lập %(name)s.", name=group.name), "success")
@@ -179,7 +179,7 @@ def topic_create():
                                           form.grade.data, form.chapter.data, form.lesson.data,
                                           form.position.data)
         except DomainError as error:
-            failed(error)
+            failed(error, form)
         else:
             return _topic_saved(topic, _("Đã thêm chủ đề."))
     return form_page(form, _("Thêm chủ đề"), url_for(".topic_list"))
@@ -195,7 +195,7 @@ def topic_edit(topic_id):
             services.update_topic(current_user, topic, db.session.get(Subject, form.subject_id.data),
                                   form.grade.data, form.chapter.data, form.lesson.data, form.position.data)
         except DomainError as error:
-            failed(error)
+            failed(error, form)
         else:
             return _topic_saved(topic, _("Đã lưu chủ đề."))
     cancel = url_for(".topic_list", subject=topic.subject.code, grade=topic.grade)

@@ -70,7 +70,7 @@ def classroom_create():
         try:
             classroom = services.add_classroom(current_user, current_user.school, form.name.data)
         except DomainError as error:
-            failed(error)
+            failed(error, form)
         else:
             db.session.commit()
             flash(_("Đã thêm lớp %(name)s.", name=classroom.name), "success")
@@ -157,7 +157,7 @@ def teacher_create():
             user, password = services.create_account(current_user, form.username.data, form.full_name.data,
                                                      Role.TEACHER, current_user.school)
         except DomainError as error:
-            failed(error)
+            failed(error, form)
         else:
             db.session.commit()
             return password_page(user, password, _("Đã tạo tài khoản giáo viên"))
@@ -196,7 +196,7 @@ def student_create():
             if classroom is not None:
                 services.enroll(current_user, user, classroom)
         except DomainError as error:
-            failed(error)
+            failed(error, form)
         else:
             db.session.commit()
             return password_page(user, password, _("Đã tạo tài khoản học sinh"))
@@ -225,7 +225,7 @@ def teaching_create():
         try:
             services.assign_teaching(current_user, teacher, classroom, subject)
         except DomainError as error:
-            failed(error)
+            failed(error, form)
         else:
             db.session.commit()
             flash(_("Đã phân công %(name)s dạy %(subject)s lớp %(classroom)s.", name=teacher.full_name,

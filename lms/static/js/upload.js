@@ -1,6 +1,7 @@
 /* Upload forms (.js-upload): send with XMLHttpRequest to show a progress bar, check the size
-   limit before sending, and show the server's refusal in the page. Without JavaScript the form
-   posts normally and the server answers with a page (a flash message on refusal). */
+   limit before sending, and show the server's refusal in the page, each error at its field (the
+   chosen file stays chosen). Without JavaScript the form posts normally and the server answers
+   with the page again, errors at their fields. */
 (function () {
   "use strict";
 
@@ -17,23 +18,64 @@
     return (bytes / 1048576).toFixed(1).replace(".", ",") + " MB";
   }
 
+  function clearFieldErrors(form) {
+    form.querySelectorAll(".js-field-error").forEach(function (node) { node.remove(); });
+    form.querySelectorAll(".is-invalid").forEach(function (node) { node.classList.remove("is-invalid"); });
+  }
+
+  // Each error at its field, as the server's page does it (is-invalid + invalid-feedback); the
+  // details that name no field are listed in the box above the button.
+  function showFieldErrors(form, details) {
+    var rest = [];
+    var first = null;
+    Object.keys(details || {}).forEach(function (name) {
+      var text = details[name];
+      if (typeof text !== "string") { return; }
+      var control = form.querySelector("[name='" + name + "']");
+      if (!control || control.type === "hidden") { rest.push(text); return; }
+      control.classList.add("is-invalid");
+      var feedback = document.createElement("div");
+      feedback.className = "invalid-feedback d-block js-field-error";
+      feedback.id = (control.id || name) + "-error";
+      feedback.textContent = text;
+      var wrapper = document.getElementById((control.id || name) + "-field");
+      var check = control.closest(".form-check");
+      if (wrapper) {
+        var help = wrapper.querySelector(".form-text");
+        wrapper.insertBefore(feedback, help || null);
+      } else {
+        (check || control).insertAdjacentElement("afterend", feedback);
+      }
+      var described = (control.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      if (described.indexOf(feedback.id) < 0) { described.unshift(feedback.id); }
+      control.setAttribute("aria-describedby", described.join(" "));
+      if (!first) { first = control; }
+    });
+    return {rest: rest, first: first};
+  }
+
   function showError(form, message, details) {
     var box = form.querySelector("#upload-error");
+    clearFieldErrors(form);
     box.textContent = message;
-    if (details) {
+    var shown = showFieldErrors(form, details);
+    if (shown.rest.length) {
       var list = document.createElement("ul");
       list.className = "mb-0 mt-1";
-      Object.keys(details).forEach(function (key) {
-        if (typeof details[key] === "string") {
-          var item = document.createElement("li");
-          item.textContent = details[key];
-          list.appendChild(item);
-        }
+      shown.rest.forEach(function (text) {
+        var item = document.createElement("li");
+        item.textContent = text;
+        list.appendChild(item);
       });
-      if (list.childNodes.length) { box.appendChild(list); }
+      box.appendChild(list);
     }
     box.hidden = false;
-    box.scrollIntoView({block: "center"});
+    if (shown.first) {
+      shown.first.scrollIntoView({block: "center"});
+      shown.first.focus({preventScroll: true});
+    } else {
+      box.scrollIntoView({block: "center"});
+    }
   }
 
   function setup(form) {
@@ -59,7 +101,8 @@
       if (file) {
         var limit = sizeLimitBytes(form, file.name);
         if (limit && file.size > limit) {
-          showError(form, message("too-large", {size: formatMb(file.size), limit: formatMb(limit)}));
+          var tooLarge = message("too-large", {size: formatMb(file.size), limit: formatMb(limit)});
+          showError(form, tooLarge, {file: tooLarge});
           return;
         }
       }

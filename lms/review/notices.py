@@ -1,0 +1,68 @@
+"""What in-app notifications say, in the reader's language.
+
+A notification stores a message key and its parameters (names, the item's title, a reason code,
+a subject's name in each language) and is worded when it is shown, so the same row reads in
+Vietnamese or in English. The Vietnamese sentence is stored too: it is what rows from before keys
+existed show, and what a key this version no longer knows falls back to.
+"""
+
+from flask import has_request_context
+from flask_babel import get_locale, gettext
+
+from .workflow import REASON_CODES
+
+
+def N_(message):
+    """Mark a msgid for extraction; translated when shown."""
+    return message
+
+
+MESSAGES = {
+    "submitted": N_("%(actor)s đã gửi “%(title)s” vào hàng đợi thẩm định %(group)s."),
+    "submitted_no_group": N_("%(actor)s đã gửi “%(title)s” (%(subject)s %(grade)s) nhưng chưa có tổ thẩm "
+                             "định nào nhận môn này: hãy lập tổ hoặc thêm thành viên."),
+    "withdrawn_from_review": N_("%(actor)s đã rút “%(title)s” khỏi thẩm định; bạn không cần thẩm định "
+                                "mục này nữa."),
+    "unpublished": N_("%(actor)s đã gỡ “%(title)s” khỏi kho dùng chung."),
+    "claimed": N_("%(actor)s đã nhận thẩm định “%(title)s”."),
+    "released": N_("“%(title)s” đã được trả lại hàng đợi thẩm định."),
+    "released_from_you": N_("%(actor)s đã trả “%(title)s” về hàng đợi; bạn không còn giữ mục này."),
+    "approved": N_("%(actor)s đã duyệt “%(title)s”."),
+    "changes_requested": N_("%(actor)s yêu cầu chỉnh sửa “%(title)s” (%(reason)s)."),
+    "rejected": N_("%(actor)s đã từ chối “%(title)s” (%(reason)s)."),
+    "assigned_to_you": N_("%(actor)s đã giao cho bạn thẩm định “%(title)s”."),
+    "assigned_away": N_("“%(title)s” đã được giao cho người khác thẩm định."),
+    "assigned": N_("“%(title)s” được giao cho %(reviewer)s thẩm định."),
+}
+
+
+def named(vi, en):
+    """A parameter with a name in each language (a subject), picked when the message is shown."""
+    return {"vi": vi, "en": en}
+
+
+def _values(params, language, translate):
+    values = {}
+    for name, value in (params or {}).items():
+        values[name] = (value.get(language) or value.get("vi", "")) if isinstance(value, dict) else value
+    if "reason_code" in values:
+        code = values.pop("reason_code")
+        values["reason"] = translate(REASON_CODES[code]) if code in REASON_CODES else (code or "")
+    return values
+
+
+def vietnamese(key, params):
+    """The stored sentence: the message in Vietnamese, whoever's session caused it."""
+    return MESSAGES[key] % _values(params, "vi", lambda text: text)
+
+
+def text(notification):
+    """The notification in the reader's language (its stored sentence for rows without a key)."""
+    template = MESSAGES.get(notification.message_key or "")
+    if template is None or not has_request_context():
+        return notification.message
+    language = str(get_locale() or "vi").split("_")[0]
+    try:
+        return gettext(template, **_values(notification.params, language, gettext))
+    except (KeyError, TypeError, ValueError):  # parameters from another version of the message
+        return notification.message
