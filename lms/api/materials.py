@@ -4,11 +4,13 @@ Uploads are multipart/form-data streamed into the file store (files.uploads), so
 video never sits in memory; 413 and 415 come back in the JSON error shape.
 """
 
+from dataclasses import dataclass
+
 from flask import g, request, url_for
 
 from ..core.authz import authorize
 from ..core.errors import NotFound, ValidationError, _
-from ..core.pagination import api_list
+from ..core.pagination import api_list, paginate
 from ..core.timeutil import iso
 from ..extensions import db
 from ..files import services as files
@@ -17,6 +19,7 @@ from ..materials import permissions, queries, services
 from ..materials.models import Kind, License, Material, Series
 from ..schools.reference import SUBJECTS
 from .auth import api_route
+from .etag import json_answer, json_bytes
 from .openapi import MAX_ID, PAGING, enum, integer
 from .review import register_workflow_api
 
@@ -78,11 +81,12 @@ def version_json(version):
 
 def material_json(material, user):
     """API.md's material, seen by `user`: those who see it only because it is published get the
-    published version alone."""
+    published version alone (and `user=None` gives that answer, the one every reader gets)."""
     shown = permissions.visible_version(user, material)
     all_versions = permissions.sees_all_versions(user, material)
-    versions = material.versions if all_versions else [v for v in material.versions
-                                                       if v.id == material.published_version_id]
+    # Readers' answers never touch `versions`: a list of them loads no version but the published.
+    versions = material.versions if all_versions else (
+        [material.published_version] if material.published_version_id is not None else [])
     return {
         "id": material.id,
         "title": material.title,
@@ -128,24 +132,59 @@ def create_material():
 
 
 @api_route("/materials", tag="materials", query=LIST_QUERY,
-           responses={200: "{items, total, page, per_page}", 401: "unauthenticated", 422: "invalid_fields"})
+           responses={200: "{items, total, page, per_page}", 304: "not modified (If-None-Match)",
+                      401: "unauthenticated", 422: "invalid_fields"})
 def list_materials():
     """The library of published materials (?subject=&grade=&kind=&series=&school=&q=&sort=newest|title);
-    ?mine=1 lists the caller's own materials in every state instead."""
+    ?mine=1 lists the caller's own materials in every state instead. Answers carry an ETag."""
     user = g.api_user
     if request.args.get("mine") in ("1", "true"):
-        select = db.select(Material).where(Material.owner_id == user.id).order_by(Material.updated_at.desc(),
-                                                                                  Material.id.desc())
-    else:
-        select = queries.library(queries.LibraryFilters.from_args(request.args, strict=True))
-    return api_list(select, lambda m: material_json(m, user))
+        return api_list(queries.owned_by(user), lambda m: material_json(m, user))
+    # The page as every reader sees it, computed once per process until a material changes;
+    # someone who sees more of one of its materials (its owner, a reviewer...) gets their own.
+    shared = queries.library_cache().get_or_set(queries.args_key(request.args, "api"), _library_page)
+    if all(permissions.sees_only_published(user, owner_id, school_id) for owner_id, school_id in shared.owners):
+        return json_answer(shared.body)
+    select = queries.library(queries.LibraryFilters.from_args(request.args, strict=True))
+    return api_list(select.options(queries.ALL_VERSIONS), lambda m: material_json(m, user))
 
 
-@api_route("/materials/<int:material_id>", tag="materials", responses={200: "material", **ERRORS})
+@dataclass(frozen=True)
+class SharedAnswer:
+    """A JSON answer computed once for every reader, with the (owner, school) of each material in
+    it: who may see more of one of them gets an answer of their own."""
+
+    body: bytes
+    owners: tuple
+
+
+def _library_page():
+    filters = queries.LibraryFilters.from_args(request.args, strict=True)
+    page = paginate(queries.library(filters))
+    return SharedAnswer(json_bytes(page.as_json(lambda m: material_json(m, None))),
+                        tuple((m.owner_id, m.school_id) for m in page.items))
+
+
+def _published_material(material_id):
+    material = queries.get_shown(material_id)
+    if material is None or not material.is_published():
+        return None
+    return SharedAnswer(json_bytes(material_json(material, None)), ((material.owner_id, material.school_id),))
+
+
+@api_route("/materials/<int:material_id>", tag="materials",
+           responses={200: "material", 304: "not modified (If-None-Match)", **ERRORS})
 def get_material(material_id):
-    """One material as the caller may see it."""
+    """One material as the caller may see it. The answer carries an ETag."""
     user = g.api_user
-    return material_json(load_material(material_id, user), user)
+    shared = queries.library_cache().get_or_set(("api-material", material_id),
+                                                lambda: _published_material(material_id))
+    if shared is not None and permissions.sees_only_published(user, *shared.owners[0]):
+        return json_answer(shared.body)
+    material = queries.get_shown(material_id)
+    if material is None or not permissions.can_view(user, material):
+        raise NotFound()
+    return material_json(material, user)
 
 
 @api_route("/materials/<int:material_id>", methods=["PATCH"], tag="materials",

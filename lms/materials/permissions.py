@@ -50,6 +50,16 @@ def sees_all_versions(user, material):
     return False
 
 
+def sees_only_published(user, owner_id, school_id):
+    """Whether `user` sees a published material exactly as every reader does (its published
+    version alone), decided from its owner and school without a query: false for everyone
+    `sees_all_versions` may answer true for (the owner, the school's admins, reviewers, the
+    district admin). Shared answers (queries.library_cache) are served only to these users."""
+    if not is_signed_in(user) or is_district_admin(user) or is_reviewer(user) or user.id == owner_id:
+        return False
+    return not (is_school_admin(user) and school_id is not None and school_id == user.school_id)
+
+
 def can_view_version(user, material, version):
     if version is None or version.material_id != material.id or not can_view(user, material):
         return False

@@ -1,13 +1,34 @@
-"""Reads of the materials repository: the shared library, a teacher's own materials."""
+"""Reads of the materials repository: the shared library, a teacher's own materials.
+
+Lists eager-load what they show (LISTED, ALL_VERSIONS), so a page of 50 costs the same number of
+statements as a page of 1. The approved library is the same for everyone who sees only published
+versions: its pages are computed once per process and kept in the "library" cache region
+(core/cache.py) until an after-commit event says a material changed (the receivers at the end).
+"""
 
 from dataclasses import dataclass
 
+from ..core import cache
 from ..core.errors import ValidationError, _
 from ..core.text import clean_line
 from ..extensions import db
 from ..review import queries as review_queries
+from ..review import signals as review_signals
 from ..schools.models import School, Subject
-from .models import Kind, Material, Series
+from . import signals
+from .models import Kind, Material, MaterialVersion, Series
+
+# What a list of materials shows, loaded with the list itself: the subject, owner and school
+# (one JOIN each), and the published version with its file (what a reader sees).
+LISTED = (
+    db.joinedload(Material.subject),
+    db.joinedload(Material.owner),
+    db.joinedload(Material.school),
+    db.joinedload(Material.published_version).joinedload(MaterialVersion.stored_file),
+)
+# Every version with its file, for those who see them all (the owner, reviewers, admins): one
+# more statement for the whole page.
+ALL_VERSIONS = db.selectinload(Material.versions).joinedload(MaterialVersion.stored_file)
 
 SORTS = {
     "newest": (Material.published_at.desc(), Material.id.desc()),
@@ -91,16 +112,24 @@ def library(filters):
     if filters.q:
         like = f"%{filters.q.lower()}%"
         query = query.where(db.func.lower(Material.title).like(like))
-    return query.order_by(*SORTS[filters.sort])
+    return query.options(*LISTED).order_by(*SORTS[filters.sort])
 
 
 def owned_by(user):
-    return db.session.scalars(db.select(Material).where(Material.owner_id == user.id)
-                              .order_by(Material.updated_at.desc(), Material.id.desc())).all()
+    """The user's own materials, every state, last changed first (a select, to paginate)."""
+    return (db.select(Material).where(Material.owner_id == user.id).options(*LISTED, ALL_VERSIONS)
+            .order_by(Material.updated_at.desc(), Material.id.desc()))
 
 
 def get(material_id):
     return db.session.get(Material, material_id)
+
+
+def get_shown(material_id):
+    """One material with what its page and its API answer show, in one statement (and one more
+    for its versions)."""
+    return db.session.scalar(db.select(Material).where(Material.id == material_id)
+                             .options(*LISTED, ALL_VERSIONS, db.joinedload(Material.topic)))
 
 
 def history(material):
@@ -134,3 +163,27 @@ def library_defaults(user):
         .join(SchoolYear, SchoolYear.id == Classroom.school_year_id)
         .where(Enrollment.student_id == user.id, SchoolYear.is_current.is_(True)).limit(1))
     return {"grade": str(grade)} if grade else {}
+
+
+# --- shared answers ----------------------------------------------------------------------------
+
+def library_cache():
+    """The "library" region: pages of the approved library and published materials as every
+    reader sees them, shared by the users who see nothing more (permissions.sees_only_published)."""
+    return cache.region("library")
+
+
+def args_key(args, *extra):
+    """A cache key for a query string: every argument, in order, with `extra` (page kind, language)."""
+    return (*extra, tuple(sorted(args.items(multi=True))))
+
+
+@signals.material_changed.connect
+def _material_changed(_sender, material_id, **_payload):
+    library_cache().clear()
+
+
+@review_signals.item_transitioned.connect
+def _item_transitioned(_sender, item_type, **_payload):
+    if item_type == Material.ITEM_TYPE:
+        library_cache().clear()

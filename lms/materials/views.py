@@ -21,6 +21,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError, validate_csrf
@@ -28,6 +29,7 @@ from wtforms.validators import ValidationError as CSRFValidationError
 
 from ..accounts.models import User
 from ..core.authz import require
+from ..core.cache import render_block
 from ..core.errors import DomainError, Forbidden, ValidationError
 from ..core.pagination import paginate
 from ..extensions import csrf, db
@@ -139,25 +141,33 @@ def _done(target, message):
 @bp.route("/")
 @require(permissions.can_browse_library)
 def library():
+    """The library is the same for every reader: the content block of materials/library.html
+    (filters, results, pages) is rendered once per query string and language and kept until a
+    material changes (queries.library_cache); the rest of the page is the reader's own."""
     if not request.args:
         # A student starts at their own grade; choosing "—" (grade=) shows every grade.
         defaults = queries.library_defaults(current_user)
         if defaults:
             return redirect(url_for("materials.library", **defaults))
+    key = queries.args_key(request.args, "page", str(get_locale()))
+    content = queries.library_cache().get_or_set(key, _library_content)
+    return render_template("materials/library_page.html", library_content=content)
+
+
+def _library_content():
     filters = queries.LibraryFilters.from_args(request.args)
     found = paginate(queries.library(filters), per_page=20)
-    return render_template("materials/library.html", materials=found.items, total=found.total,
-                           page=found.page, per_page=found.per_page,
-                           filters=filters, subjects=school_queries.subjects(), schools=school_queries.schools(),
-                           kinds=KIND_LABELS, series=SERIES_LABELS)
+    return render_block("materials/library.html", "content", materials=found.items, total=found.total,
+                        page=found.page, per_page=found.per_page, filters=filters,
+                        subjects=school_queries.subjects(), schools=school_queries.schools(),
+                        kinds=KIND_LABELS, series=SERIES_LABELS)
 
 
 @bp.route("/mine")
 @require(permissions.can_upload)
 def mine():
-    materials = queries.owned_by(current_user)
-    requests = {m.id: review_queries.latest_request(m) for m in materials
-                if m.state in ("changes_requested", "rejected")}
+    materials = db.session.scalars(queries.owned_by(current_user)).all()
+    requests = review_queries.latest_requests([m for m in materials if m.state in ("changes_requested", "rejected")])
     return render_template("materials/mine.html", materials=materials, requests=requests)
 
 
@@ -245,7 +255,9 @@ def edit(material_id):
 @bp.route("/<int:material_id>")
 @login_required
 def detail(material_id):
-    material = _load(material_id)
+    material = queries.get_shown(material_id)  # what the page shows, in two statements
+    if material is None or not permissions.can_view(current_user, material):
+        abort(404)
     version = permissions.visible_version(current_user, material)
     wanted = request.args.get("v", type=int)
     if wanted is not None:
@@ -272,7 +284,7 @@ def _detail_page(material, version=None, decision=None):
         preview=file_serving.preview_kind(version.stored_file) if version else None, package_url=package_url,
         events=review_queries.history(material) if all_versions else [],
         request_review=review_queries.latest_request(material) if all_versions else None,
-        criteria=review_queries.criteria(), decision=decision)
+        criteria=review_queries.criteria() if all_versions else [], decision=decision)
 
 
 register_item_page(Material.ITEM_TYPE, _detail_page)
