@@ -201,9 +201,12 @@ def issue_token(user):
 
 
 def user_for_token(token):
+    """The active user a valid bearer token belongs to, or None: one statement, through the
+    unique index on token_hash, with the user joined in."""
     if not token:
         return None
-    row = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token)))
+    row = db.session.scalar(db.select(ApiToken).join(ApiToken.user).options(db.contains_eager(ApiToken.user))
+                            .where(ApiToken.token_hash == ApiToken.hash(token)))
     if row is None or not row.is_valid or not row.user.active:
         return None
     return row.user

@@ -15,7 +15,9 @@ bp = Blueprint("accounts", __name__, template_folder="templates")
 
 @login_manager.user_loader
 def load_user(user_id):
-    return db.session.get(User, int(user_id))
+    """The signed-in user, once per request (Flask-Login keeps it for the request), with the school
+    that every page's user menu shows: one statement."""
+    return db.session.scalar(db.select(User).options(db.joinedload(User.school)).where(User.id == int(user_id)))
 
 
 # Pages a user with a first (generated) password may still open before choosing their own.
