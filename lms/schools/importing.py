@@ -40,7 +40,7 @@ from ..accounts.models import Role
 from ..core.errors import Forbidden, ValidationError, _
 from ..core.spreadsheet import read_table, shorten, write_xlsx
 from ..core.stash import TempStash
-from ..core.text import clean_line, fold
+from ..core.text import clean_line, fold, person_sort_key
 from ..core.timeutil import utcnow
 from ..extensions import db
 from . import permissions, queries, services
@@ -92,6 +92,12 @@ class Preview:
     year: object
     rows: list
     new_classes: list  # class names to be created in the current year
+
+    @property
+    def listed_rows(self):
+        """The rows as the preview lists them: by class, then in Vietnamese name order (the file's
+        line stays on each row; errors are listed by line, as the file is fixed)."""
+        return sorted(self.rows, key=lambda r: (r.class_name, person_sort_key(r.full_name), r.line))
 
     @property
     def error_rows(self):
@@ -356,7 +362,7 @@ def confirm_import(actor, school, upload_token, filename):
 def passwords_sheet(result):
     """The first passwords of the accounts just created, as an XLSX to print and hand out."""
     rows = sorted(((user.username, user.full_name, result.class_of.get(user.id, ""), password)
-                   for user, password in result.created), key=lambda r: (r[2], r[1], r[0]))
+                   for user, password in result.created), key=lambda r: (r[2], person_sort_key(r[1]), r[0]))
     return write_xlsx(SHEET_HEADERS, rows, title="Mật khẩu")
 
 

@@ -162,7 +162,7 @@ class SubjectGroup(db.Model):
     name = db.Column(db.String(200), nullable=False)
 
     subject = db.relationship("Subject")
-    members = db.relationship("User", secondary=subject_group_member, order_by="User.username")
+    members = db.relationship("User", secondary=subject_group_member, order_by="(User.name_sort, User.username)")
 
 
 class Guardian(db.Model):

@@ -40,9 +40,10 @@ def classrooms_of(school, year=None):
 
 
 def students_of(classroom):
+    """A class list, in Vietnamese name order (User.name_sort)."""
     return db.session.scalars(
         db.select(User).join(Enrollment, Enrollment.student_id == User.id)
-        .where(Enrollment.classroom_id == classroom.id).order_by(User.full_name, User.username)).all()
+        .where(Enrollment.classroom_id == classroom.id).order_by(User.name_sort, User.username)).all()
 
 
 def teachings_of(user):
@@ -87,7 +88,7 @@ def users(school=None, role=None, q=None):
         like = f"%{q.lower()}%"
         query = query.where(db.or_(db.func.lower(User.username).like(like),
                                    db.func.lower(User.full_name).like(like)))
-    return query.order_by(User.role, User.username)
+    return query.order_by(User.role, User.name_sort, User.username)
 
 
 def subjects_without_group():
@@ -98,13 +99,13 @@ def subjects_without_group():
 
 def reviewers():
     return db.session.scalars(
-        db.select(User).where(User.role == Role.REVIEWER).order_by(User.full_name, User.username)).all()
+        db.select(User).where(User.role == Role.REVIEWER).order_by(User.name_sort, User.username)).all()
 
 
 def teachers_in(school):
     return db.session.scalars(
         db.select(User).where(User.school_id == school.id, User.role == Role.TEACHER)
-        .order_by(User.full_name, User.username)).all()
+        .order_by(User.name_sort, User.username)).all()
 
 
 def teachings_by_teacher(school):
@@ -131,7 +132,7 @@ def students_in(school, year, q=None, classroom_id=None):
         query = query.where(db.or_(db.func.lower(User.username).like(like),
                                    db.func.lower(User.full_name).like(like),
                                    User.student_code.like(like)))
-    return query.order_by(Classroom.grade, Classroom.name, User.full_name, User.username)
+    return query.order_by(Classroom.grade, Classroom.name, User.name_sort, User.username)
 
 
 def enrollment_counts(school, year):
