@@ -4,6 +4,7 @@ tests ask the same ones; services refuse with 403 what they say no to."""
 
 from ..accounts.models import Role
 from ..accounts.permissions import can_manage_user, is_district_admin, is_school_admin, is_signed_in
+from ..core.cache import memo
 from ..extensions import db
 
 
@@ -126,18 +127,22 @@ def teaches(user, classroom, subject=None):
     return db.session.scalar(query.limit(1)) is not None
 
 
-def reviews_subject(user, subject):
-    """A reviewer reviews the subjects of the district groups they belong to."""
+def reviewed_subject_ids(user):
+    """The ids of the subjects whose district groups the user belongs to: asked once per request
+    (core.cache.memo), however many rows of a queue ask `reviews_subject`."""
     from .models import SubjectGroup, subject_group_member
 
+    return memo(("reviewed_subject_ids", user.id), lambda: frozenset(db.session.scalars(
+        db.select(SubjectGroup.subject_id)
+        .join(subject_group_member, subject_group_member.c.group_id == SubjectGroup.id)
+        .where(subject_group_member.c.user_id == user.id))))
+
+
+def reviews_subject(user, subject):
+    """A reviewer reviews the subjects of the district groups they belong to."""
     if not is_signed_in(user) or user.role != Role.REVIEWER or subject is None:
         return False
-    return db.session.scalar(
-        db.select(SubjectGroup.id)
-        .join(subject_group_member, subject_group_member.c.group_id == SubjectGroup.id)
-        .where(subject_group_member.c.user_id == user.id, SubjectGroup.subject_id == subject.id)
-        .limit(1)
-    ) is not None
+    return subject.id in reviewed_subject_ids(user)
 
 
 # --- accounts ------------------------------------------------------------------------------------
