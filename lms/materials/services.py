@@ -244,17 +244,22 @@ def add_version(material, actor, upload, note):
         raise ValidationError(_("Cần ghi chú cho phiên bản mới."), {"note": _("Ghi rõ điều đã thay đổi.")})
     stored = accept_file(upload)
     _check_kind(material.kind, stored)
-    previous = material.latest_version
-    if previous is not None and previous.status != VersionStatus.PUBLISHED:
-        previous.status = VersionStatus.SUPERSEDED.value
-    version = MaterialVersion(
-        number=(previous.number if previous else 0) + 1, stored_file=stored, file_name=upload.filename,
-        note=note[:MAX_NOTE], created_by_id=actor.id, created_at=utcnow(),
-        status=VersionStatus.DRAFT.value, processing_state=Processing.PENDING.value)
-    material.versions.append(version)
-    material.updated_at = utcnow()
-    db.session.flush()
-    review_services.revise(material, actor, note)
+    made = []
+
+    def new_version():  # once the revise transition has won: two uploads at once make one version
+        previous = material.latest_version
+        if previous is not None and previous.status != VersionStatus.PUBLISHED:
+            previous.status = VersionStatus.SUPERSEDED.value
+        made.append(MaterialVersion(
+            number=(previous.number if previous else 0) + 1, stored_file=stored, file_name=upload.filename,
+            note=note[:MAX_NOTE], created_by_id=actor.id, created_at=utcnow(),
+            status=VersionStatus.DRAFT.value, processing_state=Processing.PENDING.value))
+        material.versions.append(made[0])
+        material.updated_at = utcnow()
+        db.session.flush()
+
+    review_services.revise(material, actor, note, change=new_version)
+    version = made[0]
     events.announce(signals.version_created, material_id=material.id, version_id=version.id)
     events.announce(signals.material_changed, material_id=material.id)
     return version

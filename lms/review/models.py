@@ -28,6 +28,12 @@ class ReviewableMixin:
         return db.Column(db.String(20), nullable=False, default=State.DRAFT.value, index=True)
 
     @declared_attr
+    def lock_version(cls):
+        # Incremented by every transition, whose UPDATE names the value it read: of two
+        # transitions started from the same reading, only the first to write wins.
+        return db.Column(db.Integer, nullable=False, default=0, server_default="0")
+
+    @declared_attr
     def owner_id(cls):
         return db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False, index=True)
 
@@ -78,8 +84,9 @@ class ReviewableMixin:
     # --- hooks an item class may override --------------------------------------------------
 
     def on_transition(self, action, from_state, to_state, actor):
-        """Called by the engine after every transition, before the flush (materials supersede
-        the previous version on approval here)."""
+        """Called by the engine after a transition's conditional write has won (the item's row
+        already holds the new state), before the flush (materials supersede the previous version
+        on approval here)."""
 
     def current_version_number(self):
         """The version under work (recorded on events and reviews), or None without versions."""

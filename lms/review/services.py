@@ -11,6 +11,7 @@ import re
 
 from flask import current_app, has_request_context
 from flask_babel import get_locale
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..core import events
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationError, _
@@ -118,36 +119,51 @@ def _record(item, actor, action, from_state, to_state, comment=None, reason_code
     return event
 
 
-def _move(item, actor, action, target, comment=None, reason_code=None, **fields):
-    """Change the state in memory, record the event, run the item's hook, flush."""
-    from_state = State(item.state)
-    item.state = target.value
-    for name, value in fields.items():
-        setattr(item, name, value)
+def _move(item, actor, action, target, comment=None, reason_code=None, change=None, **fields):
+    """The one way an item changes state (STYLE.md: a state change is one conditional write).
+
+    UPDATE item SET state = target, lock_version = lock_version + 1, ... WHERE id = :id AND
+    state = :read_state AND lock_version = :read_version: the item moves from the state it was
+    read in, or not at all. Of two transitions started from the same reading (two submits, an
+    approval and the owner's withdrawal), the second to write matches no row and is refused (409,
+    or 403 when the first took away the right to act); its transaction records nothing. Only once
+    the write has won are the event recorded and the item's hook run (materials change their
+    versions' statuses there), all in the caller's transaction, flushed. `change()`, when given,
+    is what the transition makes beyond the state (a new version); it runs just after the write
+    has won, before the event names the item's current version.
+    """
+    action, target = Action(action), State(target)
+    from_state, read_version = State(item.state), item.lock_version
+    values = {"state": target.value, "lock_version": read_version + 1, **fields}
+    cls = type(item)
+    written = db.session.execute(
+        db.update(cls).where(cls.id == item.id, cls.state == from_state.value,
+                             cls.lock_version == read_version)
+        .values(**values).execution_options(synchronize_session=False)).rowcount
+    if written != 1:
+        _lost(item, actor, action)
+    for name, value in values.items():  # what the row now holds, without a second UPDATE
+        set_committed_value(item, name, value)
+    if change is not None:
+        change()
     event = _record(item, actor, action, from_state, target, comment, reason_code)
-    item.on_transition(Action(action), from_state, target, actor)
+    item.on_transition(action, from_state, target, actor)
     db.session.flush()
     return event
 
 
-def _conditional_move(item, action, expected_state, values, expected_claimant=...):
-    """UPDATE ... WHERE id = ? AND state = ?: only one of two concurrent requests wins.
-
-    The loser's UPDATE matches no row (the winner changed the state first) and gets a 409
-    naming the state it lost to.
-    """
-    cls = type(item)
-    query = db.update(cls).where(cls.id == item.id, cls.state == State(expected_state).value)
-    if expected_claimant is not ...:
-        query = query.where(cls.claimed_by_id.is_(None) if expected_claimant is None
-                            else cls.claimed_by_id == expected_claimant)
-    result = db.session.execute(query.values(**values).execution_options(synchronize_session=False))
+def _lost(item, actor, action):
+    """Another transition changed the item since it was read: refuse with what it is now."""
     db.session.refresh(item)
-    if result.rowcount != 1:
-        message = refusal_message(item.state, action, "state")
-        if item.state == State(expected_state):  # same state, another claimant
-            message = _("Mục này vừa được giao cho người khác. Hãy tải lại trang.")
-        raise Conflict("invalid_transition", message, {"state": item.state, "action": Action(action).value})
+    try:
+        permissions.check_transition(actor, item, action)
+    except TransitionRefused as error:
+        raise _refusal(error) from None
+    # The same action is still possible from what the item is now (another reviewer was assigned,
+    # a newer version uploaded): the caller acted on what it saw, which is no longer so.
+    raise Conflict("invalid_transition",
+                   _("Mục này vừa được người khác thay đổi. Hãy tải lại trang rồi thử lại."),
+                   {"state": item.state, "action": Action(action).value})
 
 
 def notify(user, message, link=None, **params):
@@ -250,13 +266,9 @@ def withdraw(item, actor, comment=None):
 
 
 def claim(item, reviewer):
-    """Take the item out of the pool to review it. Safe against two reviewers at once."""
-    _check(reviewer, item, Action.CLAIM)
-    now = utcnow()
-    _conditional_move(item, Action.CLAIM, State.SUBMITTED,
-                      {"state": State.IN_REVIEW.value, "claimed_by_id": reviewer.id, "claimed_at": now})
-    event = _record(item, reviewer, Action.CLAIM, State.SUBMITTED, State.IN_REVIEW)
-    item.on_transition(Action.CLAIM, State.SUBMITTED, State.IN_REVIEW, reviewer)
+    """Take the item out of the pool to review it. Of two reviewers at once, one gets it."""
+    target = _check(reviewer, item, Action.CLAIM)
+    event = _move(item, reviewer, Action.CLAIM, target, claimed_by_id=reviewer.id, claimed_at=utcnow())
     _notify_owner(item, reviewer, "claimed", actor=reviewer.full_name)
     db.session.flush()
     return event
@@ -336,11 +348,11 @@ def decide(item, reviewer, decision, comment, scores=None, reason_code=None):
         scores = validate_scores(scores)
         reason_code = None
     now = utcnow()
+    _move(item, reviewer, action, target, comment, reason_code, decided_at=now)
     review = Review(item_type=item.ITEM_TYPE, item_id=item.id, version_number=item.current_version_number(),
                     reviewer_id=reviewer.id, decision=action.value, reason_code=reason_code,
                     comment=comment or None, scores=scores, at=now)
     db.session.add(review)
-    _move(item, reviewer, action, target, comment, reason_code, decided_at=now)
     if action == Action.APPROVE:
         _notify_owner(item, reviewer, "approved", actor=reviewer.full_name)
     else:
@@ -352,20 +364,15 @@ def decide(item, reviewer, decision, comment, scores=None, reason_code=None):
 
 def reassign(item, admin, reviewer):
     """The district admin hands a waiting or claimed item to a reviewer of its subject."""
-    from_state = State(item.state)
-    _check(admin, item, Action.REASSIGN)
+    target = _check(admin, item, Action.REASSIGN)
     if reviewer is None or not permissions.can_be_assigned(reviewer, item):
         raise ValidationError(_("Người được giao phải là thành viên tổ thẩm định của môn này và "
                                 "không phải tác giả."), {"reviewer": getattr(reviewer, "username", None)})
     previous = item.claimed_by_id
     if previous == reviewer.id:
         raise ValidationError(_("Người này đang thẩm định mục này."), {"reviewer": reviewer.username})
-    _conditional_move(item, Action.REASSIGN, from_state,
-                      {"state": State.IN_REVIEW.value, "claimed_by_id": reviewer.id,
-                       "claimed_at": utcnow()}, expected_claimant=previous)
-    event = _record(item, admin, Action.REASSIGN, from_state, State.IN_REVIEW,
-                    f"Giao cho {reviewer.full_name} ({reviewer.username})")
-    item.on_transition(Action.REASSIGN, from_state, State.IN_REVIEW, admin)
+    event = _move(item, admin, Action.REASSIGN, target, f"Giao cho {reviewer.full_name} ({reviewer.username})",
+                  claimed_by_id=reviewer.id, claimed_at=utcnow())
     notify(reviewer, "assigned_to_you", item_link(item), actor=admin.full_name, title=item.title_for_queue())
     if previous is not None:
         notify(previous, "assigned_away", item_link(item), title=item.title_for_queue())
@@ -374,13 +381,14 @@ def reassign(item, admin, reviewer):
     return event
 
 
-def revise(item, actor, note):
-    """A new version was uploaded: changes requested or withdrawn → draft; a draft stays a draft;
-    an approved item stays approved (its approved version stays published until the new one is
-    submitted and approved)."""
+def revise(item, actor, note, change=None):
+    """A new version: changes requested or withdrawn → draft; a draft stays a draft; an approved
+    item stays approved (its approved version stays published until the new one is submitted and
+    approved). `change()` makes the version once the transition has won (two uploads at once:
+    one new version, the other refused), before the event records its number."""
     target = _check(actor, item, Action.REVISE)
     fields = {} if target == State.APPROVED else {"claimed_by_id": None, "claimed_at": None}
-    return _move(item, actor, Action.REVISE, target, note, **fields)
+    return _move(item, actor, Action.REVISE, target, note, change=change, **fields)
 
 
 # --- criteria --------------------------------------------------------------------------------

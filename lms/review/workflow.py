@@ -135,18 +135,38 @@ def allowed_actions(state, relations):
             if src == State(state) and who & relations]
 
 
+# Relations an actor comes to hold through a transition: who may claim becomes the claimant.
+BECOMES = {Relation.REVIEWER: {Relation.CLAIMANT}, Relation.DISTRICT_ADMIN: {Relation.CLAIMANT}}
+
+
+def may_ever(action, relations):
+    """Whether an actor holding `relations` could take `action` in some state, counting what it
+    may become (a reviewer of the group who has not claimed the item yet may still decide it
+    once claimed: deciding an unclaimed item is a matter of state, not of permission)."""
+    relations = set(relations)
+    for relation in list(relations):
+        relations |= BECOMES.get(relation, set())
+    return any(who & relations for (_src, act), (_dst, who) in TABLE.items() if act == Action(action))
+
+
 def transition(state, action, relations):
     """Return the next state, or raise TransitionRefused.
 
-    `relations` is the set of Relation values the actor holds towards the item. A state that has
-    no such action at all is refused with reason "state" (HTTP 409); an action the state allows but
-    the actor may not take is refused with reason "permission" (HTTP 403).
+    `relations` is the set of Relation values the actor holds towards the item. Permission comes
+    first: an action the actor could take from no state at all is refused with reason "permission"
+    (HTTP 403), whatever the state (a school admin withdrawing a teacher's draft is not told about
+    states). Then a state that has no such action is refused with reason "state" (HTTP 409), and an
+    action the state allows but the actor may not take there with reason "permission" (HTTP 403).
     """
     state, action = State(state), Action(action)
+    relations = set(relations)
+    if not may_ever(action, relations):
+        raise TransitionRefused(state, action, "permission")
     entry = TABLE.get((state, action))
     if entry is None:
         raise TransitionRefused(state, action, "state")
     target, who = entry
-    if not (who & set(relations)):
+    if not (who & relations):
         raise TransitionRefused(state, action, "permission")
     return target
+
