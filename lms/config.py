@@ -29,6 +29,10 @@ class Defaults:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 50  # per account, all addresses together
     PROXY_COUNT = 0  # reverse proxies in front of gunicorn whose X-Forwarded-For to trust
     LOGIN_LOCKOUT_SECONDS = 15 * 60
+    # Server-side sessions (accounts.models.UserSession): one unused this long has ended; its
+    # last-seen time is written at most this often.
+    SESSION_IDLE_DAYS = 30
+    SESSION_TOUCH_SECONDS = 5 * 60
     API_TOKEN_DAYS = 90
     MAX_CONTENT_LENGTH = None  # per-kind limits are enforced while streaming
     UPLOAD_LIMITS_MB = {"video": 500, "default": 100}

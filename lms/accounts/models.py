@@ -12,7 +12,7 @@ from ..core.text import PERSON_SORT_KEY_MAX, person_sort_key
 from ..core.timeutil import as_utc, utcnow
 from ..extensions import db
 
-__all__ = ["Role", "User", "ApiToken", "LoginFailure"]
+__all__ = ["Role", "User", "UserSession", "ApiToken", "LoginFailure"]
 
 
 class Role(enum.StrEnum):
@@ -99,6 +99,39 @@ def _keep_name_sort(user, full_name, _old, _initiator):
     user.name_sort = person_sort_key(full_name or "")
 
 
+def secret_hash(secret):
+    """How a bearer secret (an API token, a session key) is stored: its SHA-256, so a copy of the
+    database signs nobody in."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class UserSession(db.Model):
+    """One browser sign-in. The cookie carries the random key; the row says whether it still
+    holds: it ends at logout (this row), at a password change (every other row of the user), at an
+    administrator's reset or a deactivation (every row), and after SESSION_IDLE_DAYS unused."""
+
+    __tablename__ = "user_session"
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), nullable=False,
+                        index=True)
+    key_hash = db.Column(db.String(64), nullable=False, unique=True)
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    # Touched at most every SESSION_TOUCH_SECONDS, so a page view seldom writes.
+    last_seen_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    revoked_at = db.Column(db.DateTime(timezone=True), nullable=True)
+
+    user = db.relationship("User")
+
+    @classmethod
+    def start(cls, user):
+        key = secrets.token_urlsafe(32)
+        now = utcnow()
+        row = cls(user=user, key_hash=secret_hash(key), created_at=now, last_seen_at=now)
+        db.session.add(row)
+        return key, row
+
+
 class ApiToken(db.Model):
     """A bearer token for /api/v1. Only its SHA-256 is stored; the token is shown once."""
 
@@ -116,7 +149,7 @@ class ApiToken(db.Model):
 
     @staticmethod
     def hash(token):
-        return hashlib.sha256(token.encode()).hexdigest()
+        return secret_hash(token)
 
     @classmethod
     def issue(cls, user, days):

@@ -8,9 +8,9 @@ from flask import current_app
 
 from ..core.errors import DomainError, ValidationError, _
 from ..core.text import clean_line, nfc
-from ..core.timeutil import utcnow
+from ..core.timeutil import as_utc, utcnow
 from ..extensions import db
-from .models import SCHOOL_ROLES, ApiToken, LoginFailure, Role, User
+from .models import SCHOOL_ROLES, ApiToken, LoginFailure, Role, User, UserSession, secret_hash
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 # The ministry's student identifier (mã định danh): ten ASCII digits ("\d" would take any
@@ -96,13 +96,16 @@ def check_password_policy(password):
         )
 
 
-def change_password(user, current_password, new_password):
+def change_password(user, current_password, new_password, keep_session=None):
+    """The user's own new password. Every other sign-in of theirs ends and every API token is
+    revoked (whoever knew the old password is out); the session whose key is `keep_session`, the
+    one they changed it from, stays."""
     if not user.check_password(current_password or ""):
         raise ValidationError(_("Mật khẩu hiện tại không đúng."), {"current_password": _("Không đúng.")})
     check_password_policy(new_password)
     user.set_password(new_password)
     user.must_change_password = False
-    db.session.flush()
+    sign_out_everywhere(user, keep_session=keep_session)
 
 
 def hash_passwords(passwords):
@@ -217,3 +220,67 @@ def revoke_token(token):
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
         db.session.flush()
+
+
+# --- browser sessions ----------------------------------------------------------------------
+
+def _idle_cutoff():
+    return utcnow() - timedelta(days=current_app.config["SESSION_IDLE_DAYS"])
+
+
+def start_session(user):
+    """A new server-side session for `user` (just authenticated); returns the key for the session
+    cookie, which names this row and nothing else. Sessions unused for SESSION_IDLE_DAYS are
+    deleted as we go."""
+    db.session.execute(db.delete(UserSession).where(UserSession.last_seen_at < _idle_cutoff()))
+    key, _row = UserSession.start(user)
+    db.session.flush()
+    return key
+
+
+def user_for_session(user_id, key):
+    """The active user of a live session, or None: one statement, through the unique index on the
+    key's hash, with the user and their school joined in (every page shows both).
+
+    The session's last-seen time is written at most every SESSION_TOUCH_SECONDS, in a short
+    transaction of its own: a page that reads nothing else commits nothing."""
+    if not key or not re.fullmatch(r"[0-9]{1,18}", str(user_id or "")):
+        return None
+    row = db.session.execute(
+        db.select(User, UserSession.id, UserSession.last_seen_at)
+        .join(UserSession, UserSession.user_id == User.id)
+        .options(db.joinedload(User.school))
+        .where(UserSession.key_hash == secret_hash(key), UserSession.user_id == int(user_id),
+               UserSession.revoked_at.is_(None), UserSession.last_seen_at >= _idle_cutoff(),
+               User.active.is_(True))).first()
+    if row is None:
+        return None
+    user, session_id, last_seen_at = row
+    now = utcnow()
+    if (now - as_utc(last_seen_at)).total_seconds() >= current_app.config["SESSION_TOUCH_SECONDS"]:
+        with db.engine.begin() as connection:
+            connection.execute(db.update(UserSession).where(UserSession.id == session_id)
+                               .values(last_seen_at=now))
+    return user
+
+
+def end_session(key):
+    """End the session whose key is `key` (logout): its cookie, even a copy, signs nobody in."""
+    if key:
+        db.session.execute(db.update(UserSession).where(
+            UserSession.key_hash == secret_hash(key), UserSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow()))
+        db.session.flush()
+
+
+def sign_out_everywhere(user, keep_session=None):
+    """End every session of `user` but the one whose key is `keep_session`, and revoke every API
+    token of theirs: after a password change, an administrator's reset, a deactivation."""
+    now = utcnow()
+    sessions = db.update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    if keep_session:
+        sessions = sessions.where(UserSession.key_hash != secret_hash(keep_session))
+    db.session.execute(sessions.values(revoked_at=now))
+    db.session.execute(db.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=now))
+    db.session.flush()

@@ -1,4 +1,4 @@
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -8,16 +8,21 @@ from ..core.http import local_url
 from ..extensions import db, login_manager
 from . import services
 from .forms import ChangePasswordForm, LoginForm
-from .models import User
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
+
+# The Flask session's key for the server-side session (accounts.models.UserSession) it belongs to.
+SESSION_KEY = "sid"
 
 
 @login_manager.user_loader
 def load_user(user_id):
-    """The signed-in user, once per request (Flask-Login keeps it for the request), with the school
-    that every page's user menu shows: one statement."""
-    return db.session.scalar(db.select(User).options(db.joinedload(User.school)).where(User.id == int(user_id)))
+    """The signed-in user, once per request (Flask-Login keeps it for the request): the live
+    server-side session the cookie names, with its user and the school every page's user menu
+    shows, in one statement. A cookie whose session has ended (logout, a password change, an
+    administrator's reset or deactivation, SESSION_IDLE_DAYS unused) signs nobody in; so does a
+    Flask-Login remember-me cookie, which names a user but no session (we never issue one)."""
+    return services.user_for_session(user_id, session.get(SESSION_KEY))
 
 
 # Pages a user with a first (generated) password may still open before choosing their own.
@@ -54,6 +59,7 @@ def login():
             flash(error.message, "danger")
             status = error.status
         else:
+            session[SESSION_KEY] = services.start_session(user)
             login_user(user)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
@@ -64,7 +70,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Sign out here and end this session on the server: a copy of the cookie is worth nothing."""
+    services.end_session(session.pop(SESSION_KEY, None))
     logout_user()
+    db.session.commit()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("accounts.login"))
 
@@ -75,7 +84,8 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
+            services.change_password(current_user, form.current_password.data, form.new_password.data,
+                                     keep_session=session.get(SESSION_KEY))
         except DomainError as error:
             db.session.rollback()
             refuse(form, error, {"password": "new_password"})  # each error at its field

@@ -14,11 +14,10 @@ import secrets
 from flask import current_app
 
 from ..accounts import services as account_services
-from ..accounts.models import ApiToken, Role, User
+from ..accounts.models import Role, User
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationError, _
 from ..core.spreadsheet import read_table, shorten
 from ..core.text import clean_line, fold
-from ..core.timeutil import utcnow
 from ..extensions import db
 from . import permissions, reference
 from .models import Classroom, Enrollment, Office, School, SchoolYear, Subject, SubjectGroup, Teaching, Topic
@@ -288,19 +287,13 @@ def create_account(actor, username, full_name, role, school=None, student_code=N
     return user, password
 
 
-def _revoke_tokens(user):
-    db.session.execute(db.update(ApiToken).where(ApiToken.user_id == user.id,
-                                                 ApiToken.revoked_at.is_(None))
-                       .values(revoked_at=utcnow()))
-
-
 def update_account(actor, user, full_name, role, school, active):
     """Edit name, role, school and whether the account may sign in.
 
     What no longer fits the new role or school is undone in the same flush: enrolments and
     teaching assignments elsewhere, a former reviewer's group memberships, a former student's
     identifier. Nobody locks themselves out: an administrator cannot change their own role or
-    deactivate themselves. A deactivated account's API tokens are revoked.
+    deactivate themselves. A deactivated account is signed out everywhere: sessions and API tokens.
     """
     role = account_services.parse_role(role)
     _authorize(permissions.can_edit_account, actor, user, role, school)
@@ -324,19 +317,20 @@ def update_account(actor, user, full_name, role, school, active):
     if role != Role.STUDENT:
         user.student_code = None
     if user.active and not active:
-        _revoke_tokens(user)
+        account_services.sign_out_everywhere(user)
     user.full_name, user.role, user.school, user.active = full_name, role.value, school, bool(active)
     db.session.flush()
     return user
 
 
 def reset_password(actor, user):
-    """A new generated first password (returned once); the user must change it, tokens are revoked."""
+    """A new generated first password (returned once); the user must change it; every session and
+    API token of theirs ends."""
     _authorize(permissions.can_manage_user, actor, user)
     password = generate_password()
     user.set_password(password)
     user.must_change_password = True
-    _revoke_tokens(user)
+    account_services.sign_out_everywhere(user)
     db.session.flush()
     return password
 
