@@ -25,10 +25,15 @@ class Defaults:
     LANGUAGES = ("vi", "en")
     PASSWORD_MIN_LENGTH = 8
     PASSWORD_HASH_METHOD = "scrypt"
-    LOGIN_MAX_FAILURES = 5  # per account and address
-    LOGIN_MAX_FAILURES_PER_ACCOUNT = 50  # per account, all addresses together
-    PROXY_COUNT = 0  # reverse proxies in front of gunicorn whose X-Forwarded-For to trust
+    # Sign-in throttling (accounts.services.authenticate), failures counted over LOGIN_LOCKOUT_SECONDS:
+    LOGIN_MAX_FAILURES = 5  # per account and address (and per known-device cookie)
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 30  # per address, all accounts together
+    # Per account, all addresses together; a browser that signed in to the account before (a signed
+    # known-device cookie) is not held by this one, so guessers cannot lock its owner out.
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 50
     LOGIN_LOCKOUT_SECONDS = 15 * 60
+    KNOWN_DEVICE_DAYS = 180  # how long a successful sign-in vouches for its browser
+    PROXY_COUNT = 0  # reverse proxies in front of gunicorn whose X-Forwarded-For to trust
     # Server-side sessions (accounts.models.UserSession): one unused this long has ended; its
     # last-seen time is written at most this often.
     SESSION_IDLE_DAYS = 30

@@ -164,11 +164,14 @@ class ApiToken(db.Model):
 
 
 class LoginFailure(db.Model):
-    """One failed sign-in; recent failures for a username throttle further attempts."""
+    """One failed sign-in; recent failures for a username, from an address, or made with a
+    known-device cookie throttle further attempts (accounts.services.authenticate)."""
 
     __tablename__ = "login_failure"
 
     id = db.Column(db.Integer, primary_key=True)
     username = db.Column(db.String(80), nullable=False, index=True)
-    remote_addr = db.Column(db.String(64), nullable=True)
+    remote_addr = db.Column(db.String(64), nullable=True, index=True)
+    # The nonce of the known-device cookie the attempt came with, if any (see accounts.devices).
+    device = db.Column(db.String(32), nullable=True)
     at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow, index=True)

@@ -1,10 +1,13 @@
 """Accounts: sign-in with throttling, passwords, API tokens. Services flush; callers commit."""
 
+import math
 import os
 import re
+import secrets
 from datetime import timedelta
 
 from flask import current_app
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core.errors import DomainError, ValidationError, _
 from ..core.text import clean_line, nfc
@@ -21,13 +24,17 @@ DISTRICT_ROLES = (Role.REVIEWER, Role.DISTRICT_ADMIN)
 
 
 class TooManyAttempts(DomainError):
+    """429: sign-in refused for `retry_after` seconds (sent as Retry-After by the views)."""
+
     status = 429
 
-    def __init__(self, minutes):
+    def __init__(self, retry_after):
+        self.retry_after = retry_after
+        minutes = max(1, math.ceil(retry_after / 60))
         super().__init__(
             "too_many_attempts",
             _("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút.", minutes=minutes),
-            {"retry_after_minutes": minutes},
+            {"retry_after_minutes": minutes, "retry_after_seconds": retry_after},
         )
 
 
@@ -39,50 +46,111 @@ class InvalidCredentials(DomainError):
         super().__init__("invalid_credentials", _("Tên đăng nhập hoặc mật khẩu không đúng."))
 
 
+def normal_username(username):
+    """A username as typed, the way it is stored (NFC, trimmed, lower case)."""
+    return nfc(username or "").strip().lower()
+
+
 def _throttle_window():
     return timedelta(seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"])
 
 
-def _recent_failures(username, remote_addr=None):
-    since = utcnow() - _throttle_window()
-    query = db.select(db.func.count(LoginFailure.id)).where(
-        LoginFailure.username == username, LoginFailure.at >= since)
-    if remote_addr is not None:
-        query = query.where(LoginFailure.remote_addr == remote_addr)
-    return db.session.scalar(query)
+# One password hash per configured method, of a random password nobody knows: an unknown username
+# is checked against it, so that it costs what a known user's wrong password costs.
+_DUMMY_HASHES = {}
 
 
-def _throttled(username, remote_addr):
-    """Too many recent failures for this account from this address, or from everywhere at once.
+def _dummy_password_check(password):
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_urlsafe(16), method=method)
+    check_password_hash(_DUMMY_HASHES[method], password)
+    return False
 
-    Counting per address first means a classmate typing wrong passwords on another machine cannot
-    lock a teacher out; the higher per-account bar still stops guessing spread over many machines.
+
+def _throttle(username, remote_addr, device):
+    """Raise TooManyAttempts when a limit of `authenticate` holds this attempt back.
+
+    One statement counts the recent failures of the account, of the address and of the device;
+    only a refusal asks, per limit reached, when its oldest counted failure leaves the window.
     """
     config = current_app.config
-    return (_recent_failures(username, remote_addr or "") >= config["LOGIN_MAX_FAILURES"]
-            or _recent_failures(username) >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"])
+    since = utcnow() - _throttle_window()
+    failure = LoginFailure
+    this_account = failure.username == username
+    this_address = failure.remote_addr == remote_addr
+    this_device = this_account & (failure.device == (device or ""))
+    limits = {"account_address": (this_account & this_address, config["LOGIN_MAX_FAILURES"]),
+              "device": (this_device, config["LOGIN_MAX_FAILURES"]),
+              "address": (this_address, config["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
+              "account": (this_account, config["LOGIN_MAX_FAILURES_PER_ACCOUNT"])}
+    counts = db.session.execute(
+        db.select(*(db.func.coalesce(db.func.sum(db.case((condition, 1), else_=0)), 0).label(name)
+                    for name, (condition, _limit) in limits.items()))
+        .where(failure.at >= since, this_account | this_address)).one()._asdict()
+    reached = {name for name, (_condition, limit) in limits.items() if counts[name] >= limit}
+    vouched = device is not None and "device" not in reached
+    if vouched:
+        reached -= {"address", "account"}
+    reached.discard("device")  # a device past its limit only loses its pass
+    if not reached:
+        return
+    now = utcnow()
+    retry_after = 1
+    for name in reached:
+        condition, limit = limits[name]
+        oldest_counted = db.session.scalar(
+            db.select(failure.at).where(failure.at >= since, condition)
+            .order_by(failure.at.desc()).offset(limit - 1).limit(1))
+        if oldest_counted is not None:
+            free_at = as_utc(oldest_counted) + _throttle_window()
+            retry_after = max(retry_after, math.ceil((free_at - now).total_seconds()))
+    raise TooManyAttempts(retry_after)
 
 
-def authenticate(username, password, remote_addr=None):
-    """Return the user for a correct username and password.
+def authenticate(username, password, remote_addr=None, device=None):
+    """Return the user for a correct username and password, or raise InvalidCredentials (the same
+    for an unknown user, a wrong password and a deactivated account) or TooManyAttempts.
 
-    After LOGIN_MAX_FAILURES failures for one username from one address (or
-    LOGIN_MAX_FAILURES_PER_ACCOUNT from all addresses) within the lockout window, every attempt from
-    there, right or wrong, is refused until the window passes. Failures are committed here, on
-    their own, so they count even when the caller rolls back; expired ones are purged as we go.
+    The same work either way: an unknown username's password is checked against a dummy hash made
+    with the configured method, so the answer's time does not tell who has an account.
+
+    Failures are counted over LOGIN_LOCKOUT_SECONDS, and an attempt is refused (429, right password
+    or not) while any of these limits is reached:
+      - LOGIN_MAX_FAILURES for this account from this address: guessing one password from one place;
+      - LOGIN_MAX_FAILURES_PER_ADDRESS from this address, whatever the accounts: trying many accounts
+        from one place (password spraying);
+      - LOGIN_MAX_FAILURES_PER_ACCOUNT for this account from all addresses together: guessing spread
+        over many machines.
+    The last one would let anybody lock a teacher out by failing on purpose from a few addresses, so
+    it holds back only browsers the account has never signed in from. A successful sign-in leaves a
+    signed known-device cookie (accounts.devices); its nonce comes here as `device` and exempts the
+    attempt from the per-account and per-address limits, never from the per-account-and-address one.
+    We chose this over slowing every attempt down because a delay either ties up a web worker for
+    each guess or is a lock in all but name. A device cookie stops vouching after LOGIN_MAX_FAILURES
+    failures made with it, so a stolen cookie cannot lift the per-account limit either.
+
+    Failures are committed here, on their own, so they count even when the caller rolls back;
+    expired ones are purged as we go. A success forgets this account's failures from this address
+    and this device; the caller commits.
     """
-    username = nfc(username or "").strip().lower()
+    username = normal_username(username)
     remote_addr = (remote_addr or "")[:64]
-    if _throttled(username, remote_addr):
-        raise TooManyAttempts(max(1, current_app.config["LOGIN_LOCKOUT_SECONDS"] // 60))
+    _throttle(username, remote_addr, device)
     user = db.session.scalar(db.select(User).where(User.username == username))
-    if user is None or not user.active or not user.check_password(password or ""):
+    if user is not None:
+        correct = user.check_password(password or "")
+    else:
+        correct = _dummy_password_check(password or "")
+    if not correct or not user.active:
         db.session.execute(db.delete(LoginFailure).where(LoginFailure.at < utcnow() - _throttle_window()))
-        db.session.add(LoginFailure(username=username, remote_addr=remote_addr))
+        db.session.add(LoginFailure(username=username[:80], remote_addr=remote_addr, device=device))
         db.session.commit()
         raise InvalidCredentials()
-    db.session.execute(db.delete(LoginFailure).where(
-        LoginFailure.username == username, LoginFailure.remote_addr == remote_addr))
+    forgiven = LoginFailure.remote_addr == remote_addr
+    if device is not None:
+        forgiven = forgiven | (LoginFailure.device == device)
+    db.session.execute(db.delete(LoginFailure).where(LoginFailure.username == username, forgiven))
     return user
 
 
@@ -208,11 +276,17 @@ def user_for_token(token):
     unique index on token_hash, with the user joined in."""
     if not token:
         return None
-    row = db.session.scalar(db.select(ApiToken).join(ApiToken.user).options(db.contains_eager(ApiToken.user))
-                            .where(ApiToken.token_hash == ApiToken.hash(token)))
-    if row is None or not row.is_valid or not row.user.active:
+    # The user and the two columns that decide validity (ApiToken.is_valid), not a second entity:
+    # this runs on every API call, and loading one object costs half of loading two.
+    found = db.session.execute(
+        db.select(User, ApiToken.expires_at, ApiToken.revoked_at).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == ApiToken.hash(token))).first()
+    if found is None:
         return None
-    return row.user
+    user, expires_at, revoked_at = found
+    if revoked_at is not None or as_utc(expires_at) <= utcnow() or not user.active:
+        return None
+    return user
 
 
 def revoke_token(token):

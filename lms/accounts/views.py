@@ -1,4 +1,4 @@
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -7,6 +7,7 @@ from ..core.forms import refuse
 from ..core.http import local_url
 from ..extensions import db, login_manager
 from . import services
+from .devices import known_device, remember_device
 from .forms import ChangePasswordForm, LoginForm
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -50,22 +51,27 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.dashboard"))
     form = LoginForm()
-    status = 200
+    status, retry_after = 200, None
     if form.validate_on_submit():
+        username = form.username.data
         try:
-            user = services.authenticate(form.username.data, form.password.data, request.remote_addr)
+            user = services.authenticate(username, form.password.data, request.remote_addr,
+                                         device=known_device(request, username))
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")
-            status = error.status
+            status, retry_after = error.status, getattr(error, "retry_after", None)
         else:
             session[SESSION_KEY] = services.start_session(user)
             login_user(user)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return remember_device(redirect(_safe_next(request.args.get("next"))), request, user.username)
     elif request.method == "POST":
         status = 400
-    return render_template("accounts/login.html", form=form), status
+    response = make_response(render_template("accounts/login.html", form=form), status)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 @bp.route("/logout", methods=["POST"])

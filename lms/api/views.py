@@ -1,9 +1,10 @@
 """/api/v1 endpoints of the foundation: tokens, me, subjects."""
 
-from flask import g, request
+from flask import g, jsonify, request
 
 from ..accounts import services as account_services
-from ..core.errors import DomainError, ValidationError, _
+from ..accounts.devices import known_device, remember_device
+from ..core.errors import DomainError, ValidationError, _, json_error
 from ..extensions import db
 from ..schools import queries as school_queries
 from ..schools.reference import SUBJECTS
@@ -16,21 +17,29 @@ from .serializers import subject_json, topic_json, user_json
            body={"username!": "string", "password!": "string"},
            responses={200: "{token}", 401: "invalid_credentials", 429: "too_many_attempts"})
 def issue_token():
-    """Exchange a username and password for a bearer token."""
+    """Exchange a username and password for a bearer token. A 429 says in `Retry-After` how many
+    seconds to wait; a client that keeps the cookie this answer sets is not held back by guesses
+    made at its account from elsewhere (see accounts.services.authenticate)."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not data.get("username") or not data.get("password"):
         raise ValidationError(_("Cần gửi JSON {username, password}."),
                               {k: _("Bắt buộc.") for k in ("username", "password")
                                if not isinstance(data, dict) or not data.get(k)})
+    username = str(data["username"])
     try:
-        user = account_services.authenticate(str(data["username"]), str(data["password"]),
-                                             request.remote_addr)
+        user = account_services.authenticate(username, str(data["password"]), request.remote_addr,
+                                             device=known_device(request, username))
+    except account_services.TooManyAttempts as error:
+        db.session.rollback()
+        response = json_error(error.status, error.code, error.message, error.details)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
     except DomainError:
         db.session.rollback()
         raise
     token = account_services.issue_token(user)
     db.session.commit()
-    return {"token": token}
+    return remember_device(jsonify({"token": token}), request, user.username)
 
 
 @api_route("/auth/token", methods=["DELETE"], tag="auth", responses={204: "revoked"})

@@ -13,6 +13,19 @@ DEMO_ROLES = {
 }
 
 
+def retry_after(response):
+    """The seconds a 429 says to wait (RFC 9110: a whole number of seconds)."""
+    value = response.headers.get("Retry-After")
+    assert value is not None and value.isdigit(), dict(response.headers)
+    return int(value)
+
+
+def from_address(app, address, client=None):
+    client = client or app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
 def test_login_and_logout(client, demo):
     assert login(client, "gv.toan").status_code == 302
     assert "Nguyễn Thị Minh Thư" in client.get("/").get_data(as_text=True)
@@ -40,9 +53,11 @@ def test_login_is_throttled_after_repeated_failures(client, demo, app):
     response = login(client, "gv.toan")  # even the right password waits now
     assert response.status_code == 429
     assert "quá nhiều lần" in response.get_data(as_text=True)
+    assert 0 < retry_after(response) <= app.config["LOGIN_LOCKOUT_SECONDS"]
     api = client.post("/api/v1/auth/token", json={"username": "gv.toan", "password": "hoclieu-demo"})
     assert api.status_code == 429
     assert api.get_json()["error"]["code"] == "too_many_attempts"
+    assert 0 < retry_after(api) <= app.config["LOGIN_LOCKOUT_SECONDS"]
     # Another account is not affected.
     other = app.test_client()
     assert login(other, "gv.van").status_code == 302
@@ -213,3 +228,134 @@ def test_language_switch_and_login_never_redirect_off_site(client, demo, target)
     response = client.post(f"/login?next={target}", data={
         "username": "gv.toan", "password": "hoclieu-demo", "csrf_token": token})
     assert response.headers["Location"] == "/"
+
+
+# --- sign-in that cannot be used against its users (issue 7.5) ------------------------------
+
+def test_retry_after_is_when_the_oldest_counted_failure_leaves_the_window(client, demo, app):
+    from datetime import timedelta
+
+    from lms.core.timeutil import utcnow
+
+    window = app.config["LOGIN_LOCKOUT_SECONDS"]
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        login(client, "gv.toan", "nope-nope")
+    db.session.execute(db.update(LoginFailure).values(at=utcnow() - timedelta(seconds=window - 120)))
+    db.session.commit()
+    response = login(client, "gv.toan")
+    assert response.status_code == 429
+    assert 100 <= retry_after(response) <= 121
+    assert "2 phút" in response.get_data(as_text=True)
+
+
+def test_an_unknown_user_costs_what_a_known_users_wrong_password_costs(app):
+    """Both are checked against a password hash made with the configured method (a strong one
+    here), so the time of the answer does not say whether an account exists."""
+    import statistics
+    import time
+
+    from lms.accounts import services
+
+    app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:80000"
+    services.create_user("gv.dongho", "Giáo viên Đồng Hồ", "reviewer", "mat-khau-that-dai")
+    db.session.commit()
+    client = app.test_client()
+
+    def timed(username):
+        started = time.perf_counter()
+        response = client.post("/api/v1/auth/token", json={"username": username, "password": "sai-mat-khau"})
+        assert response.status_code == 401
+        return time.perf_counter() - started
+
+    known, unknown = [], []
+    for _ in range(5):  # interleaved, so that a busy moment of the machine hits both
+        known.append(timed("gv.dongho"))
+        unknown.append(timed("khong.ai.ca"))
+    known_median, unknown_median = statistics.median(known), statistics.median(unknown)
+    assert known_median > 0.02, known  # the strong method is really used
+    assert unknown_median > 0.6 * known_median, (known, unknown)
+
+
+def test_one_address_cannot_try_many_accounts(app, demo):
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 6
+    sprayer = from_address(app, "10.0.3.1")
+    for username in ("gv.toan", "gv.van", "gv.toan2", "hs.6a1.01", "hs.6a1.02", "khong.co.ai"):
+        assert login(sprayer, username, "123456789").status_code == 401
+    refused = login(sprayer, "hs.6a1.03")  # a new account, even with its right password
+    assert refused.status_code == 429
+    assert 0 < retry_after(refused) <= app.config["LOGIN_LOCKOUT_SECONDS"]
+    api = sprayer.post("/api/v1/auth/token", json={"username": "hs.6a1.03", "password": "hoclieu-demo"})
+    assert api.status_code == 429 and retry_after(api) > 0
+    # Other addresses, and the accounts tried, are not held back by it.
+    assert login(from_address(app, "10.0.3.2"), "hs.6a1.03").status_code == 302
+    assert login(from_address(app, "10.0.3.3"), "gv.toan").status_code == 302
+
+
+def test_guessers_cannot_lock_out_a_browser_that_signed_in_before(app, demo):
+    """Failures spread over many addresses hold back browsers new to the account, never the
+    owner's own (the known-device cookie of their last successful sign-in)."""
+    app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] = 6
+    teacher = from_address(app, "10.0.4.1")
+    assert login(teacher, "gv.toan").status_code == 302
+    teacher.post("/logout", data={"csrf_token": csrf_from(teacher, "/account/password")})
+    for n in range(6):
+        assert login(from_address(app, f"10.0.5.{n}"), "gv.toan", "doan-mo-thoi").status_code == 401
+
+    stranger = login(from_address(app, "10.0.6.1"), "gv.toan")
+    assert stranger.status_code == 429 and retry_after(stranger) > 0
+    api = from_address(app, "10.0.6.1").post("/api/v1/auth/token",
+                                            json={"username": "gv.toan", "password": "hoclieu-demo"})
+    assert api.status_code == 429 and retry_after(api) > 0
+    # The teacher's own browser gets in, from anywhere (school, home).
+    assert login(teacher, "gv.toan").status_code == 302
+    teacher.post("/logout", data={"csrf_token": csrf_from(teacher, "/account/password")})
+    assert login(from_address(app, "10.0.7.1", teacher), "gv.toan").status_code == 302
+
+
+def test_a_known_browser_still_meets_the_limit_per_account_and_address(app, demo):
+    teacher = from_address(app, "10.0.8.1")
+    assert login(teacher, "gv.toan").status_code == 302
+    teacher.post("/logout", data={"csrf_token": csrf_from(teacher, "/account/password")})
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert login(teacher, "gv.toan", "go-nham-roi").status_code == 401
+    assert login(teacher, "gv.toan").status_code == 429
+
+
+def test_a_device_cookie_vouches_only_for_its_account_and_only_when_signed_by_us(app, demo):
+    import time
+
+    from itsdangerous import URLSafeTimedSerializer
+
+    from lms.accounts import devices
+
+    app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] = 3
+    teacher = from_address(app, "10.0.9.1")
+    assert login(teacher, "gv.toan").status_code == 302
+    teacher.post("/logout", data={"csrf_token": csrf_from(teacher, "/account/password")})
+    for username in ("gv.toan", "gv.van"):
+        for n in range(3):
+            login(from_address(app, f"10.0.10.{n}"), username, "doan-mo-thoi")
+    assert login(teacher, "gv.van").status_code == 429  # it vouches for gv.toan only
+    forged = from_address(app, "10.0.9.2")
+    signed_elsewhere = URLSafeTimedSerializer("not-our-key", salt="lms.accounts.known-device")
+    forged.set_cookie(devices.COOKIE, signed_elsewhere.dumps([["gv.toan", "0" * 32, int(time.time())]]))
+    assert login(forged, "gv.toan").status_code == 429
+    assert login(teacher, "gv.toan").status_code == 302
+
+
+def test_a_copied_device_cookie_stops_vouching_after_its_failures(app, demo):
+    """Guessing with a stolen device cookie from many addresses: after LOGIN_MAX_FAILURES failures
+    made with it, the cookie no longer lifts the per-account limit."""
+    from lms.accounts import devices
+
+    app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] = app.config["LOGIN_MAX_FAILURES"]
+    teacher = from_address(app, "10.0.11.1")
+    assert login(teacher, "gv.toan").status_code == 302
+    cookie = teacher.get_cookie(devices.COOKIE).value
+    for n in range(app.config["LOGIN_MAX_FAILURES"]):
+        thief = from_address(app, f"10.0.12.{n}")
+        thief.set_cookie(devices.COOKIE, cookie)
+        assert login(thief, "gv.toan", "doan-mo-thoi").status_code == 401
+    thief = from_address(app, "10.0.12.99")
+    thief.set_cookie(devices.COOKIE, cookie)
+    assert login(thief, "gv.toan").status_code == 429
