@@ -39,6 +39,7 @@ def create_app(test_config=None):
     from .home import navigation
     from .materials import jobs as _materials_jobs  # noqa: F401
     from .materials import queries as _materials_queries  # noqa: F401  (empties the library cache)
+    from .schools import jobs as _schools_jobs  # noqa: F401
 
     errors.init_app(app)
     security.init_app(app)

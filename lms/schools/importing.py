@@ -37,13 +37,14 @@ from flask import current_app
 
 from ..accounts import services as account_services
 from ..accounts.models import Role
+from ..core import events
 from ..core.errors import Forbidden, ValidationError, _
 from ..core.spreadsheet import read_table, shorten, write_xlsx
 from ..core.stash import TempStash
 from ..core.text import clean_line, fold, person_sort_key
 from ..core.timeutil import utcnow
 from ..extensions import db
-from . import permissions, queries, services
+from . import permissions, queries, services, signals
 from .models import ImportState, StudentImport
 
 COLUMNS = {
@@ -356,6 +357,8 @@ def confirm_import(actor, school, upload_token, filename):
         .on_conflict_do_nothing(index_elements=[StudentImport.upload_key])
         .returning(StudentImport.id))
     record = db.session.scalar(db.select(StudentImport).where(StudentImport.upload_key == key))
+    if inserted is not None:  # the import job starts once this has committed (schools/jobs.py)
+        events.announce(signals.import_confirmed, import_id=record.id, upload_token=upload_token)
     return record, inserted is not None
 
 

@@ -6,6 +6,7 @@ from ..core.errors import DomainError, _
 from ..core.jobs import job
 from ..core.timeutil import utcnow
 from ..extensions import db
+from . import signals
 
 
 @job(retries=0)
@@ -70,3 +71,23 @@ def _failed(import_id, message, rows=None):
                      if isinstance(r, dict)]
     record.finished_at = utcnow()
     db.session.commit()
+
+
+@signals.import_confirmed.connect
+def _queue_import(_sender, import_id, upload_token, **_payload):
+    """Queue the confirmed import. If the queue refuses it, say so on the record rather than leave
+    it "queued" for ever."""
+    try:
+        run_student_import(import_id, upload_token)
+    except Exception:  # noqa: BLE001 - any failure of the queue itself
+        current_app.logger.exception("Could not queue student import %s", import_id)
+        db.session.rollback()
+        from . import importing
+        from .models import ImportState, StudentImport
+
+        importing.stash().discard(upload_token)
+        record = db.session.get(StudentImport, import_id)
+        if record is not None and record.state == ImportState.QUEUED:
+            record.state, record.finished_at = ImportState.FAILED.value, utcnow()
+            record.message = "Không đưa được việc nhập vào hàng đợi. Hãy tải tệp lên lại sau ít phút."
+            db.session.commit()

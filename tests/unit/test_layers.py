@@ -99,3 +99,24 @@ def test_only_files_touches_pillow_and_stored_paths():
         if "from PIL" in text or "import PIL" in text or ".path_for(" in text:
             offenders.append(str(path.relative_to(LMS)))
     assert not offenders, offenders
+
+
+def _is_view_module(path):
+    parts = path.relative_to(LMS).parts
+    return parts[0] == "api" or "views" in parts or path.stem == "views"
+
+
+def test_no_view_enqueues_a_job():
+    """Jobs start from after-commit events (core/events.py), never from a view or an API handler:
+    a view that enqueues by hand can queue work for a transaction that then rolls back."""
+    offenders = []
+    for path in MODULES:
+        if not _is_view_module(path):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [alias.name for alias in node.names]
+                if any(name == "jobs" or name.endswith(".jobs") for name in names):
+                    offenders.append(f"{path.relative_to(LMS)}:{node.lineno}")
+    assert offenders == []

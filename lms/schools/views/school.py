@@ -11,9 +11,8 @@ from flask_login import current_user
 from ...accounts.models import Role, User
 from ...core.authz import authorize, require
 from ...core.errors import DomainError
-from ...core.timeutil import utcnow
 from ...extensions import db
-from .. import importing, jobs, queries, services
+from .. import importing, queries, services
 from ..forms import (
     ClassroomForm,
     EnrollForm,
@@ -24,7 +23,7 @@ from ..forms import (
     UploadForm,
     choices,
 )
-from ..models import Classroom, ImportState, StudentImport, Subject, Teaching
+from ..models import Classroom, StudentImport, Subject, Teaching
 from ..permissions import (
     can_assign_teaching,
     can_enroll,
@@ -306,17 +305,7 @@ def student_import_confirm():
         flash(_("Tệp đã tải lên không còn (quá hạn). Hãy tải tệp lên lại."), "warning")
         return redirect(url_for(".student_import"))
     import_id = record.id
-    db.session.commit()  # before queueing: the worker must find the row
-    try:
-        jobs.run_student_import(import_id, token)
-    except Exception:  # the queue refused it: say so rather than leave it "queued" for ever
-        current_app.logger.exception("Could not queue student import %s", import_id)
-        db.session.rollback()
-        importing.stash().discard(token)
-        record = db.session.get(StudentImport, import_id)
-        record.state, record.finished_at = ImportState.FAILED.value, utcnow()
-        record.message = "Không đưa được việc nhập vào hàng đợi. Hãy tải tệp lên lại sau ít phút."
-        db.session.commit()
+    db.session.commit()  # the job is queued by the after-commit event (schools/jobs.py)
     return redirect(url_for(".student_import_status", import_id=import_id))
 
 
