@@ -155,6 +155,10 @@ def workflow_api_views(kind_plural, loader, serializer):
 
     def history(item_id):
         item = loader(item_id, g.api_user)
+        # Who reviewed and what they wrote: for the owner and the staff concerned, not for every
+        # reader of a published item (issue 7).
+        authorize(permissions.can_see_history(g.api_user, item),
+                  _("Lịch sử thẩm định chỉ dành cho tác giả và những người thẩm định, quản lí mục này."))
         return [event_json(e) for e in services.history(item)]
 
     errors = {403: "forbidden", 404: "not_found", 409: "invalid_transition"}
@@ -182,8 +186,10 @@ def workflow_api_views(kind_plural, loader, serializer):
                    "reason_code": enum(REASON_CODES)},
           "responses": {200: "item", **errors, 422: "invalid_fields"}}),
         (f"{rule}/history", f"{kind_plural}_history", history, ["GET"],
-         {"summary": "Workflow history, oldest first.",
-          "responses": {200: "[{from, to, action, actor_id, comment, reason_code, at}]", 404: "not_found"}}),
+         {"summary": "Workflow history, oldest first: for the owner and the staff the review concerns "
+                     "(403 for students, parents and other readers of a published item).",
+          "responses": {200: "[{from, to, action, actor_id, comment, reason_code, at}]", 403: "forbidden",
+                        404: "not_found"}}),
     ]
 
 

@@ -56,7 +56,15 @@ def can_view(user, item):
     their school's items; the district admin everything. Anything else is a 404."""
     if not is_signed_in(user) or item is None:
         return False
-    if item.is_published() or item.owner_id == user.id or is_district_admin(user):
+    return item.is_published() or concerns(user, item)
+
+
+def concerns(user, item):
+    """Whether the item's review concerns the user, published or not: its owner, the district
+    admin, the admins of its school, the reviewers of its pool and whoever claimed or decided it."""
+    if not is_signed_in(user) or item is None:
+        return False
+    if item.owner_id == user.id or is_district_admin(user):
         return True
     if is_school_admin(user):
         return item.school_id is not None and item.school_id == user.school_id
@@ -65,6 +73,13 @@ def can_view(user, item):
             return True
         return item.claimed_by_id == user.id or has_reviewed(user, item)
     return False
+
+
+def can_see_history(user, item):
+    """The review history (who reviewed, their comments and reasons) is for the staff the review
+    concerns and the owner (issue 7): a student, a parent or a teacher who sees a published item
+    sees the item, not how it was appraised. The history API answers them 403."""
+    return concerns(user, item)
 
 
 def check_transition(user, item, action):
@@ -142,5 +157,5 @@ PREDICATES = {
     "can_claim": can_claim, "can_release": can_release, "can_decide": can_decide,
     "can_reassign": can_reassign, "can_revise": can_revise,
     "can_manage_criteria": can_manage_criteria, "can_use_queue": can_use_queue,
-    "can_see_all_queues": can_see_all_queues,
+    "can_see_all_queues": can_see_all_queues, "can_see_history": can_see_history,
 }

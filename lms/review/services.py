@@ -321,9 +321,22 @@ def validate_scores(scores, partial=False):
     return {code: scores[code] for code in active if code in scores}
 
 
+def _require_a_score(scores):
+    """An approval scores at least one criterion: with every criterion "not applicable" (or none
+    published) nothing was appraised, and that is not a review (the criteria page says so)."""
+    if any(value is not None for value in scores.values()):
+        return
+    if not scores:
+        raise ValidationError(_("Chưa có tiêu chí thẩm định nào đang áp dụng: Phòng GD&ĐT cần công bố "
+                                "tiêu chí trước khi duyệt."), {"scores": _("Chưa có tiêu chí nào.")})
+    raise ValidationError(_("Không thể duyệt khi mọi tiêu chí đều “không áp dụng”: hãy chấm điểm ít nhất "
+                            "một tiêu chí."),
+                          {"scores": _("Chấm điểm ít nhất một tiêu chí (0–3).")})
+
+
 def decide(item, reviewer, decision, comment, scores=None, reason_code=None):
-    """The claimant's decision: approve (a score for every active criterion), or request changes
-    or reject (a reason code from workflow.REASON_CODES and a note the author sees)."""
+    """The claimant's decision: approve (a score or "not applicable" for every active criterion,
+    at least one of them scored), or request changes or reject (a reason code from workflow.REASON_CODES and a note the author sees)."""
     try:
         action = Action(decision)
     except ValueError:
@@ -346,6 +359,7 @@ def decide(item, reviewer, decision, comment, scores=None, reason_code=None):
         scores = validate_scores(scores, partial=True) if scores else {}
     else:
         scores = validate_scores(scores)
+        _require_a_score(scores)
         reason_code = None
     now = utcnow()
     _move(item, reviewer, action, target, comment, reason_code, decided_at=now)

@@ -134,7 +134,8 @@ def item(item_type, item_id):
 
 
 def _generic_page(item, decision=None):
-    return render_template("review/item.html", item=item, events=services.history(item),
+    events = services.history(item) if permissions.can_see_history(current_user, item) else []
+    return render_template("review/item.html", item=item, events=events,
                            request_review=services.latest_request(item), criteria=services.criteria(),
                            decision=decision)
 
