@@ -6,6 +6,7 @@ Word, paragraph) number. Nothing here touches the database: the questions servic
 questions only when there is no error, in one transaction.
 """
 
+import importlib
 from dataclasses import dataclass, field
 
 FORMATS = ("gift", "aiken", "moodle_xml", "docx")
@@ -25,6 +26,7 @@ class ParsedQuestion:
     notes: list = field(default_factory=list)  # things the teacher should see in the preview
     # Word only: answers the importer could not tell; the preview lets the teacher pick them.
     unresolved: dict | None = None  # e.g. {"reason": "...", "choices": ["A", "B", ...], "context": "..."}
+    idnumber: str = ""  # GIFT [id:…] / XML <idnumber>: the author's own id, kept for export
 
 
 @dataclass
@@ -42,3 +44,29 @@ class ParseResult:
     @property
     def ok(self):
         return not self.errors
+
+
+class UnknownFormat(ValueError):
+    pass
+
+
+def _module(fmt):
+    if fmt not in FORMATS:
+        raise UnknownFormat(fmt)
+    return importlib.import_module(f"{__name__}.{fmt}")
+
+
+def parse(fmt, data, filename=""):
+    """The ParseResult of a question file (`data`: bytes) in `fmt`, one of FORMATS.
+    Raises UnknownFormat for another name; a broken or unsafe .docx/XML file raises the DomainError
+    of core.documents (415/422), everything else about the content is in the result."""
+    return _module(fmt).parse(data, filename)
+
+
+def export(fmt, questions):
+    """The bytes of a file in `fmt` ("gift", "moodle_xml" or "aiken") holding `questions`: dicts
+    {qtype, stem, data, explanation, level, name, tags, category} (and optionally id, idnumber).
+    Types a format cannot express are left out (Aiken: single choice only; GIFT: no true/false groups)."""
+    if fmt == "docx":
+        raise UnknownFormat(fmt)
+    return _module(fmt).export(list(questions))
