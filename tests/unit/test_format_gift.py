@@ -180,9 +180,10 @@ def test_description_skipped_with_a_warning_and_essay_and_missing_word():
 
 def test_level_tags_and_bad_input_messages(app):
     result = gift.parse("// [tag:VD] [tag:phân số]\nHai phần ba?{=2/3 ~3/2}\n\nThiếu ngoặc {=a ~b\n\n"
-                        "Hai đáp án đúng{=a =b ~c}\n\nKhông đủ phương án{~a}\n".encode())
+                        "Hai đáp án đúng{=a =b ~c}\n\nKhông đủ phương án{~a}\n\nTổng sai{~%20%a ~%30%b}\n".encode())
     assert result.questions[0].level == "van_dung" and result.questions[0].tags == ["phân số"]
-    assert [p.line for p in result.errors] == [4, 6, 8]
+    assert [p.line for p in result.errors] == [4, 6, 8, 10]
+    assert "50" in result.errors[3].message  # the type's own message: the right answers add up to 50%
     with app.test_request_context("/api/v1/questions/import", headers={"Accept-Language": "en"}):
         english = gift.parse("Thiếu ngoặc {=a ~b\n".encode())
     assert english.errors[0].message == "Line 1: missing or extra braces { } around the answers."

@@ -175,7 +175,7 @@ def read_block(lines, start, result, category=""):
         question.data = types.get(qtype).validate(data)
     except DomainError as error:
         detail = "; ".join(f"{k}: {v}" for k, v in error.details.items())
-        block.error(_("Dòng %(line)s: %(message)s (%(details)s)", line=first, message=error.message, details=detail))
+        block.error(_("Dòng %(line)s: %(problem)s (%(details)s)", line=first, problem=error.message, details=detail))
         return category
     question.qtype = qtype
     result.questions.append(question)
