@@ -166,9 +166,10 @@ def _library_content():
 @bp.route("/mine")
 @require(permissions.can_upload)
 def mine():
-    materials = db.session.scalars(queries.owned_by(current_user)).all()
-    requests = review_queries.latest_requests([m for m in materials if m.state in ("changes_requested", "rejected")])
-    return render_template("materials/mine.html", materials=materials, requests=requests)
+    found = paginate(queries.owned_by(current_user))  # 20 a page, as the API's ?mine=1
+    requests = review_queries.latest_requests([m for m in found.items
+                                               if m.state in ("changes_requested", "rejected")])
+    return render_template("materials/mine.html", materials=found.items, requests=requests, found=found)
 
 
 # --- upload and edit --------------------------------------------------------------------------

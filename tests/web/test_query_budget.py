@@ -94,7 +94,20 @@ def test_my_materials_page(app, world):
             materials(8, state=state, start=10)
         materials(1, state="approved", start=99)
 
-    same_for_more_rows(teacher, "/materials/mine", more, limit=6, check=shown(r"<tr data-material=", 50))
+    same_for_more_rows(teacher, "/materials/mine?per_page=50", more, limit=6,
+                       check=shown(r"<tr data-material=", 50))
+
+
+def test_my_materials_page_pages(app, world):
+    """Twenty a page, as the API: the second page holds the rest, oldest change last."""
+    made = materials(23, state="draft")
+    teacher = signed_in(app, "gv.toan")
+    first = teacher.get("/materials/mine").get_data(as_text=True)
+    second = teacher.get("/materials/mine?page=2").get_data(as_text=True)
+    on_first, on_second = (re.findall(r'<tr data-material="(\d+)"', page) for page in (first, second))
+    assert len(on_first) == 20 and len(on_second) == 3
+    assert set(map(int, on_first + on_second)) == {m.id for m in made}
+    assert "/materials/mine?page=2" in first and "/materials/mine?page=1" in second
 
 
 def test_my_materials_api(app, world, client):
@@ -184,7 +197,7 @@ def test_a_bearer_token_costs_one_statement(app, world, client):
     token_statements = [s for s in counted if "api_token" in s]
     assert len(token_statements) == 1, counted.report()
     assert _reading(counted, "user") == token_statements, counted.report()  # the user joined in
-    assert re.search(r"JOIN\s+\"?user\"?", token_statements[0]), token_statements[0]
+    assert re.search(r'JOIN\s+"?(user|api_token)"?\s', token_statements[0]), token_statements[0]
     assert len(counted) == 2, counted.report()  # the token with its user, then the subjects
 
 
