@@ -1,0 +1,453 @@
+"""Requests/s, p50 and p99 of the pages and endpoints students and teachers open every day, each
+as a ratio to a bare Flask "hello" app served the same way in the same run.
+
+    .venv/bin/python bench/pages_bench.py [--database postgresql://127.0.0.1:5432/bench_db]
+                                          [--duration 10] [--connections 16,64] [--only api_library,...]
+
+Method (bench/README.md says more):
+- a temporary instance folder; SQLite in it, or the PostgreSQL database of `--database` (ALL ITS
+  TABLES ARE DROPPED and created again: give it a database of its own);
+- the schema (create_all), then the demo district through `flask lms seed-demo`, then 200 approved
+  materials (real PDFs, processed: text and thumbnails) and a review queue, all through the
+  services, as teachers and reviewers would make them;
+- gunicorn, 4 sync workers, the bare app first, then the application, with the same settings;
+- wrk (Debian: `apt-get install -y wrk`) with 2 threads and a Lua script that rotates 30 students'
+  bearer tokens or session cookies (signed in through the real form and token endpoint), over
+  `--duration` seconds per case at each number of connections. Without wrk, a Python load
+  generator (2 processes of threads) stands in; it is much slower than wrk, so its figures say
+  less about the server: install wrk.
+
+Cases: the library (API `GET /api/v1/materials?per_page=20` and the page `/materials/`), a
+material's detail (API and page, rotating over 50 materials), a teacher's "my materials" (page and
+`?mine=1`), a reviewer's queue (page and API) and the sign-in token endpoint (`POST
+/api/v1/auth/token`, one scrypt hash per call by design).
+
+Goal (issue 8): list and detail endpoints at >= 25% of bare Flask's requests/s, web pages at >= 15%,
+p99 < 250 ms at 64 connections. Not a test and never run in CI: it prints figures and exits 0
+unless a case answers something other than 200.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent  # the virtualenv running the bench (gunicorn, flask)
+PASSWORD = "hoclieu-demo"
+STUDENTS = [f"hs.6a1.{n:02d}" for n in range(1, 31)]
+
+SCHEMA = """
+from lms import create_app
+from lms.extensions import db
+from lms.schools import services
+app = create_app()
+with app.app_context():
+    if db.engine.dialect.name != "sqlite":
+        db.drop_all()
+    # create_all, not `flask lms init`: it also covers tables whose migration is not written yet.
+    db.create_all()
+    services.init_reference_data()
+    db.session.commit()
+"""
+
+MATERIALS = """
+import io
+import sys
+from pathlib import Path
+
+from lms import create_app
+from lms.accounts.models import User
+from lms.extensions import db
+from lms.files import services as files_services, uploads
+from lms.materials import services
+from lms.review import services as review
+from lms.review.queries import criteria
+from tests.files import pdf_with_text
+
+APPROVED = int(sys.argv[1])
+TOPICS = ["Phân số", "Số thập phân", "Tam giác", "Hình chữ nhật", "Tỉ lệ thức", "Đa thức", "Tế bào",
+          "Năng lượng", "Âm thanh", "Ánh sáng", "Từ trường", "Hệ Mặt Trời", "Hỗn số", "Góc", "Đường tròn"]
+KINDS = ["worksheet", "slides", "etextbook"]
+SERIES = ["ket_noi", "chan_troi", "canh_dieu", "other"]
+
+app = create_app()
+with app.app_context():
+    users = {u.username: u for u in db.session.scalars(db.select(User))}
+    scores = {c.code: 3 for c in criteria()}
+    folder = Path(app.instance_path)
+
+    def make(i, owner, subject, state):
+        title = f"{TOPICS[i % len(TOPICS)]} — bài {i + 1}"
+        path = pdf_with_text(folder / f"seed-{i}.pdf", f"{title} học liệu số {i}")
+        blob = uploads.file_store().save_stream(io.BytesIO(path.read_bytes()), 50 * 1024 * 1024)
+        path.unlink()
+        data = {"title": title, "subject": subject, "grade": str(6 + i % 3), "kind": KINDS[i % 3],
+                "license": "cc_by", "series": SERIES[i % 4], "uploader_is_author": "1",
+                "rights_confirmed": "1", "description": f"<p>Học liệu số {i + 1} cho học sinh.</p>"}
+        material = services.create_material(users[owner], data, files_services.Upload(blob, f"hoc-lieu-{i}.pdf"))
+        db.session.commit()
+        reviewer = users["reviewer.toan" if subject == "toan" else "reviewer.khtn"]
+        if state != "draft":
+            review.submit(material, users[owner])
+        if state in ("in_review", "approved"):
+            review.claim(material, reviewer)
+        if state == "approved":
+            review.decide(material, reviewer, "approve", "Đạt yêu cầu.", scores)
+        db.session.commit()
+
+    owners = ["gv.toan", "gv.toan2", "gv.van"]
+    for i in range(APPROVED):
+        make(i, owners[i % 3], "khtn" if i % 4 == 3 else "toan", "approved")
+    # What waits for reviewer.toan (30 items), what they hold (5), and gv.toan's drafts (5).
+    for i in range(APPROVED, APPROVED + 30):
+        make(i, owners[1 + i % 2], "toan", "submitted")
+    for i in range(APPROVED + 30, APPROVED + 35):
+        make(i, "gv.toan2", "toan", "in_review")
+    for i in range(APPROVED + 35, APPROVED + 40):
+        make(i, "gv.toan", "toan", "draft")
+"""
+
+HELLO = """
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.route("/")
+def hello():
+    return "hello"
+"""
+
+
+# --- processes -------------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def request(port, method, path, body=None, headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request(method, path, body=body, headers=headers or {})
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    return response.status, response.getheaders(), data
+
+
+def wait_until_up(port, path="/", deadline=60):
+    start = time.monotonic()
+    while time.monotonic() - start < deadline:
+        try:
+            request(port, "GET", path)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+class Gunicorn:
+    """gunicorn with the same settings for the bare app and the application."""
+
+    def __init__(self, app, cwd, env, workers):
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
+             "--log-level", "warning", "--timeout", "60", app],
+            cwd=cwd, env=env, start_new_session=True)
+
+    def __enter__(self):
+        wait_until_up(self.port)
+        return self
+
+    def __exit__(self, *exc):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+# --- signing in ------------------------------------------------------------------------------
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def _cookies(headers, jar):
+    for name, value in headers:
+        if name.lower() == "set-cookie":
+            cookie = SimpleCookie()
+            cookie.load(value)
+            for key, morsel in cookie.items():
+                jar[key] = morsel.value
+    return jar
+
+
+def _cookie_header(jar):
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
+def session_cookie(port, username):
+    """Sign in through the real login form; the Cookie header of the signed-in browser."""
+    status, headers, body = request(port, "GET", "/login")
+    jar = _cookies(headers, {})
+    token = CSRF_RE.search(body.decode()).group(1)
+    from urllib.parse import urlencode
+
+    form = urlencode({"username": username, "password": PASSWORD, "csrf_token": token})
+    status, headers, body = request(port, "POST", "/login", form, {
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": _cookie_header(jar)})
+    if status != 302:
+        raise SystemExit(f"login of {username} failed: {status} {body[:300]!r}")
+    return _cookie_header(_cookies(headers, jar))
+
+
+def bearer_token(port, username):
+    status, _headers, body = request(port, "POST", "/api/v1/auth/token",
+                                     json.dumps({"username": username, "password": PASSWORD}),
+                                     {"Content-Type": "application/json"})
+    if status != 200:
+        raise SystemExit(f"token for {username} failed: {status} {body[:300]!r}")
+    return json.loads(body)["token"]
+
+
+# --- load ------------------------------------------------------------------------------------
+
+def lua_script(requests):
+    """A wrk script that sends `requests` [(method, path, headers, body)] in turn."""
+    def lua(value):
+        return json.dumps(value)  # ASCII only here: a JSON string is a Lua string
+
+    rows = []
+    for method, path, headers, body in requests:
+        pairs = ", ".join(f"[{lua(k)}] = {lua(v)}" for k, v in headers.items())
+        rows.append(f"  {{{lua(method)}, {lua(path)}, {{{pairs}}}, {lua(body) if body else 'nil'}}},")
+    return textwrap.dedent("""\
+        local items = {
+        %s
+        }
+        local counter = 0
+        function setup(thread)
+          thread:set("offset", math.random(#items))
+        end
+        function init(args)
+          counter = tonumber(offset) or 0
+        end
+        function request()
+          counter = counter %% #items + 1
+          local item = items[counter]
+          return wrk.format(item[1], item[2], item[3], item[4])
+        end
+        """) % "\n".join(rows)
+
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(text):
+    number, unit = re.match(r"([\d.]+)(us|ms|s|m)$", text).groups()
+    return float(number) * UNITS[unit]
+
+
+def run_wrk(port, requests, connections, duration, folder):
+    script = folder / "case.lua"
+    script.write_text(lua_script(requests))
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s",
+         "-s", str(script), f"http://127.0.0.1:{port}"],
+        capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    failures = (int(bad.group(1)) if bad else 0) + (sum(int(n) for n in errors.groups()) if errors else 0)
+    return rps, p50, p99, failures
+
+
+def _python_worker(args):
+    port, requests, threads, duration, index = args
+    import threading
+
+    latencies, failures, stop = [], [0], time.monotonic() + duration
+
+    def loop(offset):
+        n = offset
+        while time.monotonic() < stop:
+            method, path, headers, body = requests[n % len(requests)]
+            n += 1
+            start = time.perf_counter()
+            try:
+                status, _h, _b = request(port, method, path, body, headers)
+            except OSError:
+                failures[0] += 1
+                continue
+            latencies.append((time.perf_counter() - start) * 1000)
+            if status >= 400:
+                failures[0] += 1
+
+    pool = [threading.Thread(target=loop, args=(index * 997 + t,)) for t in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return latencies, failures[0]
+
+
+def run_python(port, requests, connections, duration, _folder):
+    """The stand-in for wrk: 2 processes of threads, one connection per request (as gunicorn's
+    sync workers answer anyway)."""
+    from multiprocessing import Pool
+
+    processes = 2
+    with Pool(processes) as pool:
+        results = pool.map(_python_worker, [(port, requests, connections // processes, duration, i)
+                                            for i in range(processes)])
+    latencies = sorted(x for lat, _f in results for x in lat)
+    failures = sum(f for _l, f in results)
+    if not latencies:
+        return 0.0, 0.0, 0.0, failures
+    return (len(latencies) / duration, latencies[len(latencies) // 2],
+            latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], failures)
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+def check(port, requests, name):
+    """Every request of a case answers 200 before it is measured (a redirect to the login page
+    would otherwise be fast and wrong)."""
+    for method, path, headers, body in requests[:5]:
+        status, _h, data = request(port, method, path, body, headers)
+        if status != 200:
+            raise SystemExit(f"{name}: {method} {path} answered {status}: {data[:300]!r}")
+
+
+def seed(env, folder, approved):
+    started = time.monotonic()
+    python = str(BIN / "python")
+    subprocess.run([python, "-c", SCHEMA], cwd=ROOT, env=env, check=True)
+    subprocess.run([str(BIN / "flask"), "--app", "wsgi", "lms", "seed-demo"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run([python, "-c", MATERIALS, str(approved)], cwd=ROOT, env=env, check=True)
+    print(f"seeded in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def material_ids(port, token, count):
+    status, _h, body = request(port, "GET", f"/api/v1/materials?per_page={count}&sort=title",
+                               headers={"Authorization": f"Bearer {token}"})
+    assert status == 200, body[:300]
+    return [item["id"] for item in json.loads(body)["items"]]
+
+
+def cases(port):
+    tokens = [bearer_token(port, s) for s in STUDENTS]
+    cookies = [session_cookie(port, s) for s in STUDENTS]
+    teacher_token, teacher_cookie = bearer_token(port, "gv.toan"), session_cookie(port, "gv.toan")
+    reviewer_token, reviewer_cookie = bearer_token(port, "reviewer.toan"), session_cookie(port, "reviewer.toan")
+    ids = material_ids(port, tokens[0], 50)
+
+    def api(path, token):
+        return ("GET", path, {"Authorization": f"Bearer {token}"}, None)
+
+    def page(path, cookie):
+        return ("GET", path, {"Cookie": cookie}, None)
+
+    token_body = [json.dumps({"username": s, "password": PASSWORD}) for s in STUDENTS]
+    return {
+        "api_library": ("list", [api("/api/v1/materials?per_page=20", t) for t in tokens]),
+        # A student's library opens at their grade (/materials/ redirects there).
+        "page_library": ("page", [page("/materials/?grade=6", c) for c in cookies]),
+        "api_detail": ("detail", [api(f"/api/v1/materials/{m}", tokens[i % 30]) for i, m in enumerate(ids)]),
+        "page_detail": ("page", [page(f"/materials/{m}", cookies[i % 30]) for i, m in enumerate(ids)]),
+        "api_mine": ("list", [api("/api/v1/materials?mine=1&per_page=20", teacher_token)]),
+        "page_mine": ("page", [page("/materials/mine", teacher_cookie)]),
+        "api_queue": ("list", [api("/api/v1/reviews/queue", reviewer_token)]),
+        "page_queue": ("page", [page("/reviews/queue", reviewer_cookie)]),
+        "api_token": ("token", [("POST", "/api/v1/auth/token", {"Content-Type": "application/json"}, b)
+                                for b in token_body]),
+    }
+
+
+GOALS = {"list": 25.0, "detail": 25.0, "page": 15.0, "token": None}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", help="postgresql://... (its tables are dropped); default SQLite")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per case and concurrency")
+    parser.add_argument("--connections", default="16,64")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--materials", type=int, default=200, help="approved materials to seed")
+    parser.add_argument("--only", help="comma-separated case names")
+    args = parser.parse_args()
+    concurrency = [int(c) for c in args.connections.split(",")]
+    load = run_wrk if shutil.which("wrk") else run_python
+    if load is run_python:
+        print("wrk not found (Debian: apt-get install -y wrk); using the slower Python load generator",
+              flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="pages-bench-") as folder:
+        folder = Path(folder)
+        env = {**os.environ, "LMS_INSTANCE_PATH": str(folder / "instance"),
+               "LMS_SECRET_KEY": os.urandom(24).hex(), "LMS_HUEY_IMMEDIATE": "true"}
+        env.pop("DATABASE_URL", None)
+        if args.database:
+            env["DATABASE_URL"] = args.database
+        seed(env, folder, args.materials)
+        env.pop("LMS_HUEY_IMMEDIATE")
+        (folder / "hello.py").write_text(HELLO)
+
+        def bare_flask(label):
+            with Gunicorn("hello:app", folder, env, args.workers) as bare:
+                for conns in concurrency:
+                    results.append((label, "bare", conns, *load(bare.port, [("GET", "/", {}, None)],
+                                                               conns, args.duration, folder)))
+                    print(results[-1], flush=True)
+
+        # The bare app before and after the cases: on a shared machine the load of others moves
+        # between the two, and their mean is the baseline.
+        results = []
+        bare_flask("bare_before")
+        with Gunicorn("wsgi:app", ROOT, env, args.workers) as server:
+            chosen = cases(server.port)
+            wanted = args.only.split(",") if args.only else list(chosen)
+            for name in wanted:
+                kind, requests = chosen[name]
+                check(server.port, requests, name)
+                for conns in concurrency:
+                    results.append((name, kind, conns, *load(server.port, requests, conns, args.duration,
+                                                             folder)))
+                    print(results[-1], flush=True)
+        bare_flask("bare_after")
+        baseline = {conns: sum(rps for name, _k, c, rps, *_ in results if c == conns and name.startswith("bare"))
+                    / 2 for conns in concurrency}
+
+    database = "PostgreSQL" if args.database else "SQLite"
+    print(f"\n{database}, gunicorn {args.workers} sync workers, {os.cpu_count()} CPUs, "
+          f"{'wrk -t2' if load is run_wrk else 'Python load'}, {args.duration} s per case")
+    print(f"{'case':<14}{'conns':>6}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'% bare':>8}{'errors':>8}  goal")
+    failed = False
+    for name, kind, conns, rps, p50, p99, failures in results:
+        ratio = 100 * rps / baseline[conns]
+        goal = GOALS.get(kind)
+        verdict = ""
+        if goal is not None:
+            ok = ratio >= goal and (conns < 64 or p99 < 250)
+            verdict = f"{'ok' if ok else 'MISSED'} (>= {goal:.0f}%{', p99 < 250 ms' if conns >= 64 else ''})"
+        print(f"{name:<14}{conns:>6}{rps:>10.0f}{p50:>9.1f}{p99:>9.1f}{ratio:>7.1f}%{failures:>8}  {verdict}")
+        failed = failed or failures > 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
