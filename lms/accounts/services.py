@@ -4,6 +4,7 @@ import math
 import os
 import re
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from flask import current_app
@@ -49,6 +50,11 @@ class InvalidCredentials(DomainError):
 def normal_username(username):
     """A username as typed, the way it is stored (NFC, trimmed, lower case)."""
     return nfc(username or "").strip().lower()
+
+
+def _storable(text, limit):
+    """`text` without what no column can hold (control characters, lone surrogates), cut short."""
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs"))[:limit]
 
 
 def _throttle_window():
@@ -134,17 +140,21 @@ def authenticate(username, password, remote_addr=None, device=None):
     expired ones are purged as we go. A success forgets this account's failures from this address
     and this device; the caller commits.
     """
-    username = normal_username(username)
-    remote_addr = (remote_addr or "")[:64]
+    typed = normal_username(username)
+    username = _storable(typed, 80)  # what the failures are counted under
+    remote_addr = _storable(remote_addr or "", 64)
     _throttle(username, remote_addr, device)
-    user = db.session.scalar(db.select(User).where(User.username == username))
-    if user is not None:
-        correct = user.check_password(password or "")
+    # A name that had to be cleaned or cut names nobody: usernames are short and plain.
+    user = db.session.scalar(db.select(User).where(User.username == username)) if username == typed else None
+    password = password or ""
+    hashable = not any(unicodedata.category(ch) == "Cs" for ch in password)  # UTF-8 can't hold a lone surrogate
+    if user is not None and hashable:
+        correct = user.check_password(password)
     else:
-        correct = _dummy_password_check(password or "")
+        correct = _dummy_password_check(password if hashable else "")
     if not correct or not user.active:
         db.session.execute(db.delete(LoginFailure).where(LoginFailure.at < utcnow() - _throttle_window()))
-        db.session.add(LoginFailure(username=username[:80], remote_addr=remote_addr, device=device))
+        db.session.add(LoginFailure(username=username, remote_addr=remote_addr, device=device))
         db.session.commit()
         raise InvalidCredentials()
     forgiven = LoginFailure.remote_addr == remote_addr

@@ -359,3 +359,14 @@ def test_a_copied_device_cookie_stops_vouching_after_its_failures(app, demo):
     thief = from_address(app, "10.0.12.99")
     thief.set_cookie(devices.COOKIE, cookie)
     assert login(thief, "gv.toan").status_code == 429
+
+
+@pytest.mark.parametrize("username,password", [
+    ("gv.toan\x00", "hoclieu-demo"), ("a\x00b", "x"), ("\ud800", "x"), ("gv.toan", "p\ud800"),
+    ("x" * 5000, "x"), ("gv.toan\x07", "hoclieu-demo")])
+def test_a_strange_username_or_password_is_a_wrong_one(client, demo, username, password):
+    """Not a 500 (a NUL or a lone surrogate reaches no database), and never someone else's account."""
+    response = client.post("/api/v1/auth/token", json={"username": username, "password": password})
+    assert response.status_code == 401, response.get_data(as_text=True)[:300]
+    if "\ud800" not in username + password:  # a form is sent as UTF-8, which cannot carry one
+        assert login(client, username, password).status_code == 401
