@@ -51,13 +51,19 @@ def teachings_of(user):
 
 
 def teachings_in(school):
+    """The school's teaching assignments with their class (and its year), subject and teacher."""
     return db.session.scalars(
         db.select(Teaching).join(Classroom).where(Classroom.school_id == school.id)
+        .options(db.contains_eager(Teaching.classroom).joinedload(Classroom.school_year),
+                 db.joinedload(Teaching.subject), db.joinedload(Teaching.teacher))
         .order_by(Classroom.grade, Classroom.name)).all()
 
 
 def groups():
-    return db.session.scalars(db.select(SubjectGroup).join(Subject).order_by(Subject.position)).all()
+    """Every subject group with its subject and members: two statements."""
+    return db.session.scalars(
+        db.select(SubjectGroup).join(Subject).order_by(Subject.position)
+        .options(db.contains_eager(SubjectGroup.subject), db.selectinload(SubjectGroup.members))).all()
 
 
 def groups_of(user):
@@ -88,7 +94,7 @@ def users(school=None, role=None, q=None):
         like = f"%{q.lower()}%"
         query = query.where(db.or_(db.func.lower(User.username).like(like),
                                    db.func.lower(User.full_name).like(like)))
-    return query.order_by(User.role, User.name_sort, User.username)
+    return query.options(db.joinedload(User.school)).order_by(User.role, User.name_sort, User.username)
 
 
 def subjects_without_group():
