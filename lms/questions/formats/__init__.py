@@ -27,6 +27,9 @@ class ParsedQuestion:
     # Word only: answers the importer could not tell; the preview lets the teacher pick them.
     unresolved: dict | None = None  # e.g. {"reason": "...", "choices": ["A", "B", ...], "context": "..."}
     idnumber: str = ""  # GIFT [id:…] / XML <idnumber>: the author's own id, kept for export
+    # Word only: which mark(s) decided the answer ("red", "underline", "star", "bold", "check", "x",
+    # "answer_line", "answer_table"; comma-separated when several agree), for the preview.
+    answer_mark: str = ""
 
 
 @dataclass
