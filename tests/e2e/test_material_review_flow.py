@@ -73,7 +73,7 @@ def test_upload_review_and_read_a_pdf(page, sign_in, live_server, tmp_path):
 
     # A student finds it in the library and opens its preview.
     sign_in(page, "hs.6a1.01")
-    page.get_by_role("link", name="Thư viện học liệu").click()
+    page.get_by_role("link", name="Thư viện học liệu", exact=True).click()
     page.locator("#f-subject").select_option("toan")
     page.locator("#filter-submit").click()
     page.get_by_role("link", name=TITLE).click()

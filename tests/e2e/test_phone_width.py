@@ -29,24 +29,26 @@ LONG_TITLE = ("Phiếu học tập: Phân số và số thập phân — ôn t�
               "(Kết nối tri thức với cuộc sống)")
 
 # The widest elements, to say what overflows rather than only that something does.
-OVERFLOW_JS = """() => {
-  const width = document.documentElement.clientWidth;
-  const wide = [];
-  for (const el of document.querySelectorAll('body *')) {
+OVERFLOW_JS = """(width) => {
+  // The innermost elements reaching past the phone's width: what makes the page wide.
+  const past = new Set([...document.querySelectorAll('body *')].filter(el => {
     const box = el.getBoundingClientRect();
-    if (box.right > width + 1 && box.width > 0) {
-      let path = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
-        + (el.classList.length ? '.' + [...el.classList].slice(0, 3).join('.') : '');
-      wide.push(path + ' → ' + Math.round(box.right) + 'px');
-    }
-  }
-  return {scroll: document.documentElement.scrollWidth, wide: wide.slice(0, 6)};
+    return box.width > 0 && box.right > width + 1;
+  }));
+  const wide = [...past].filter(el => ![...el.children].some(child => past.has(child))).map(el => {
+    const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+      + (el.classList.length ? '.' + [...el.classList].slice(0, 3).join('.') : '');
+    return name + ' → ' + Math.round(el.getBoundingClientRect().right) + 'px';
+  });
+  return {scroll: document.documentElement.scrollWidth, wide: wide.slice(0, 6), at: location.pathname,
+          state: document.readyState, viewport: document.documentElement.clientWidth};
 }"""
 
 
-def seed_walk_content():
+def seed_walk_content(app=None):
     """A material in every workflow state (long titles, as teachers write them), an approved one
-    with a second version under review, a finished student import; returns {argument: [values]}."""
+    with a second version under review, a finished student import, and a question in every state
+    once the question bank has pages; returns {argument: [values]}."""
     ids = material_ids_by_state("gv.toan")
     two_versions = make_material("approved", title=LONG_TITLE)
     from lms.materials import services as material_services
@@ -66,7 +68,16 @@ def seed_walk_content():
     classroom = db.session.scalar(db.select(Classroom).where(Classroom.school_id == school.id,
                                                              Classroom.name == "6A1"))
     groups = db.session.scalars(db.select(SubjectGroup.id)).all()
+    questions = []
+    if app is not None and any("question_id" in rule.arguments for rule in app.url_map.iter_rules()):
+        from tests.materials_support import STATES
+        from tests.questions_support import make_question
+
+        questions = [make_question(state, stem=f"Trong các phân số sau, phân số nào lớn nhất? ({state})").id
+                     for state in STATES]
+        db.session.commit()
     return {
+        "question_id": questions,
         "material_id": [*ids.values(), two_versions.id],
         "item_type": ["material"],
         "item_id": [ids["in_review"]],
@@ -90,7 +101,7 @@ def page_urls(app, values):
         if "GET" not in rule.methods or rule.endpoint in NOT_PAGES or rule.rule.startswith("/api/"):
             continue
         names = sorted(rule.arguments)
-        if any(name not in values for name in names):
+        if any(not values.get(name) for name in names):
             unfilled.append(rule.rule)
             continue
         for combo in itertools.product(*(values[name] for name in names)):
@@ -103,15 +114,16 @@ def page_urls(app, values):
 
 
 def test_every_page_of_every_role_fits_a_390px_phone(browser, live_server, app, sign_in):
-    values = seed_walk_content()
+    values = seed_walk_content(app)
     urls = page_urls(app, values)
     too_wide, walked = [], {}
 
     def check(page, who, url):
         response = page.goto(url)
-        measured = page.evaluate(OVERFLOW_JS)
+        measured = page.evaluate(OVERFLOW_JS, PHONE["width"])
         if measured["scroll"] > PHONE["width"]:
-            too_wide.append(f"{who} {url}: {measured['scroll']} px ({'; '.join(measured['wide'])})")
+            too_wide.append(f"{who} {url}: {measured['scroll']} px ({'; '.join(measured['wide'])}) "
+                            f"[{measured['at']}, {measured['state']}, layout width {measured['viewport']}]")
         return response.status if response else None
 
     context, page, problems = _page(browser, live_server, viewport=PHONE, is_mobile=True, has_touch=True)
