@@ -402,3 +402,15 @@ def test_speed_300_questions_with_1200_numbered_paragraphs(app):
     assert result.errors == [] and len(result.questions) == 300
     assert all(q.data["correct"] == "abcd"[int(q.name.split()[1]) % 4] for q in result.questions)
     assert elapsed < 2.0, elapsed
+
+
+def test_true_false_group_without_answers_is_unresolved_with_every_way_to_answer(app):
+    b = Builder()
+    b.p("Câu 1. [TF] Xét các mệnh đề")
+    for text in ("a) Một", "b) Hai", "c) Ba", "d) Bốn"):
+        b.p(text)
+    result = _parse(app, b)
+    (group,) = result.questions
+    assert group.qtype == "true_false_group" and len(group.unresolved["choices"]) == 16
+    picked = group.unresolved["resolutions"]["a-Đ, b-S, c-S, d-Đ"]
+    assert [s["correct"] for s in picked["statements"]] == [True, False, False, True]

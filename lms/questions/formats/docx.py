@@ -579,7 +579,14 @@ def _true_false_group(question, statements, answer_line, entry, draft, texts, re
             item["correct"] = None
         data = {"statements": items}
         question.qtype, question.data = "true_false_group", data
-        question.unresolved = {"reason": _("Không tìm thấy đáp án Đúng/Sai cho đủ 4 ý."), "choices": ["Đ", "S"],
+        # Each way of answering the four statements, with the data it gives, for the preview to pick.
+        resolutions = {}
+        for mask in range(16):
+            verdict = [bool(mask & (8 >> i)) for i in range(4)]
+            label = ", ".join(f"{'abcd'[i]}-{'Đ' if v else 'S'}" for i, v in enumerate(verdict))
+            resolutions[label] = {"statements": [dict(item, correct=v) for item, v in zip(items, verdict, strict=True)]}
+        question.unresolved = {"reason": _("Không tìm thấy đáp án Đúng/Sai cho đủ 4 ý."),
+                               "choices": list(resolutions), "resolutions": resolutions,
                                "paragraph": draft.start, "context": _context(draft, texts)}
         result.questions.append(question)
         return
