@@ -24,9 +24,11 @@ def create_app(test_config=None):
 
     config.load(app, test_config)
 
-    from .core.http import LmsRequest
+    from .core.http import BoundedIntConverter, LmsRequest
 
     app.request_class = LmsRequest
+    # Every <int:…> in every route: numbers no database id can be match nothing (404), not a 500.
+    app.url_map.converters["int"] = BoundedIntConverter
 
     from . import extensions
 

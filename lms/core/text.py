@@ -1,4 +1,5 @@
-"""Text rules that hold everywhere: NFC normalisation and Vietnamese diacritic folding."""
+"""Text rules that hold everywhere: NFC normalisation, no control characters, and Vietnamese
+diacritic folding."""
 
 import re
 import unicodedata
@@ -6,18 +7,28 @@ import unicodedata
 from sqlalchemy import String, Text, event
 from sqlalchemy.orm import Session
 
+# Control characters (Unicode Cc: C0, DEL, C1) other than tab and newline. Nothing a person types
+# needs them; U+0000 cannot be stored in PostgreSQL at all, and in a file name it breaks every
+# download. Carriage returns become newlines (browsers send textareas with CRLF).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
 
 def nfc(value):
-    """Normalise a string to NFC; other values pass through unchanged."""
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    return value
+    """A string as we keep text: NFC-normalised, line breaks as "\n", and no control characters
+    but tab and newline (the others are dropped). Other values pass through unchanged. Every
+    entry point applies it: query strings, forms, JSON bodies and file names (core.http, the
+    upload parser), and the flush guard below as the last line."""
+    if not isinstance(value, str):
+        return value
+    if _CONTROLS.search(value):
+        value = _CONTROLS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return unicodedata.normalize("NFC", value)
 
 
 def nfc_deep(value):
-    """NFC every string inside nested dicts and lists (decoded JSON bodies)."""
+    """`nfc` every string (and key) inside nested dicts and lists (decoded JSON bodies)."""
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
+        return nfc(value)
     if isinstance(value, list):
         return [nfc_deep(v) for v in value]
     if isinstance(value, dict):
@@ -53,14 +64,16 @@ def tone_canonical(value):
 
 
 def clean_line(value):
-    """NFC, collapse runs of whitespace, strip: for names and titles typed by people."""
+    """`nfc` (so no control characters), collapse runs of whitespace, strip: for names and titles
+    typed by people."""
     if value is None:
         return ""
     return " ".join(nfc(str(value)).split())
 
 
 def install_nfc_guard(db):
-    """Last line of defence: no string column is ever written in a form other than NFC.
+    """Last line of defence: no string column is ever written in a form other than NFC, nor with
+    control characters other than tab and newline (`nfc`).
 
     Requests and imports normalise on the way in; this catches anything that bypasses them
     (CLI, scripts, services called directly).
@@ -80,7 +93,7 @@ def install_nfc_guard(db):
                     key = mapper.get_property_by_column(column).key
                     value = obj.__dict__.get(key)
                     if isinstance(value, str):
-                        normalised = unicodedata.normalize("NFC", value)
+                        normalised = nfc(value)
                         if normalised != value:
                             setattr(obj, key, normalised)
 

@@ -7,6 +7,7 @@ commits once. The workflow itself (submit, claim, decide, withdraw) is the revie
 
 from ..core import events
 from ..core.errors import DomainError, Forbidden, ValidationError, _
+from ..core.http import as_id
 from ..core.sanitize import clean_html
 from ..core.text import clean_line, fold
 from ..core.timeutil import utcnow
@@ -101,10 +102,8 @@ def _topic(value, subject, grade, errors):
         value = value.id
     if value in (None, "", "0", 0):
         return None
-    try:
-        topic = db.session.get(Topic, int(value))
-    except (TypeError, ValueError):
-        topic = None
+    topic_id = as_id(value)  # 1e20, "99999999999999999999", 1.5: no such topic (422), not an overflow
+    topic = db.session.get(Topic, topic_id) if topic_id else None
     if topic is None:
         errors["topic"] = _("Không có chủ đề/bài học này.")
     elif subject is not None and grade is not None and (topic.subject_id != subject.id or topic.grade != grade):

@@ -17,7 +17,7 @@ from ..accounts.models import Role, User
 from ..core.authz import require
 from ..core.errors import Conflict, NotFound, ValidationError
 from ..core.forms import refuse
-from ..core.http import local_url
+from ..core.http import as_id, local_url
 from ..extensions import db
 from ..schools.models import Subject
 from . import permissions, queries, services
@@ -202,10 +202,8 @@ def item_decide(item_type, item_id):
 @login_required
 def item_reassign(item_type, item_id):
     item = _load_visible(item_type, item_id)
-    try:
-        reviewer = db.session.get(User, int(request.form.get("reviewer_id", "")))
-    except ValueError:
-        reviewer = None
+    reviewer_id = as_id(request.form.get("reviewer_id"))
+    reviewer = db.session.get(User, reviewer_id) if reviewer_id else None
     _act(item, lambda: services.reassign(item, current_user, reviewer), _("Đã giao lại người thẩm định."))
     return _back(item, url_for("review.overview"))
 

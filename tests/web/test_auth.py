@@ -361,12 +361,20 @@ def test_a_copied_device_cookie_stops_vouching_after_its_failures(app, demo):
     assert login(thief, "gv.toan").status_code == 429
 
 
-@pytest.mark.parametrize("username,password", [
-    ("gv.toan\x00", "hoclieu-demo"), ("a\x00b", "x"), ("\ud800", "x"), ("gv.toan", "p\ud800"),
-    ("x" * 5000, "x"), ("gv.toan\x07", "hoclieu-demo")])
-def test_a_strange_username_or_password_is_a_wrong_one(client, demo, username, password):
+@pytest.mark.parametrize("username,password,status", [
+    # Control characters are dropped where requests arrive (core.http, issue 7.4): the name typed
+    # with a NUL is the name without it, signing in its own account.
+    ("gv.toan\x00", "hoclieu-demo", 200), ("gv.toan\x07", "hoclieu-demo", 200), ("a\x00b", "x", 401),
+    # A lone surrogate is no text: the JSON body is refused as such (400), nobody is signed in.
+    ("\ud800", "x", 400), ("gv.toan", "p\ud800", 400),
+    ("x" * 5000, "x", 401)])
+def test_a_strange_username_or_password_is_a_wrong_one(client, demo, username, password, status):
     """Not a 500 (a NUL or a lone surrogate reaches no database), and never someone else's account."""
     response = client.post("/api/v1/auth/token", json={"username": username, "password": password})
-    assert response.status_code == 401, response.get_data(as_text=True)[:300]
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    if status == 200:
+        token = response.get_json()["token"]
+        me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).get_json()
+        assert me["username"] == "gv.toan"
     if "\ud800" not in username + password:  # a form is sent as UTF-8, which cannot carry one
-        assert login(client, username, password).status_code == 401
+        assert login(client, username, password).status_code == (302 if status == 200 else 401)
