@@ -22,7 +22,10 @@ from ..schools.models import Subject, Topic
 from . import permissions, signals
 from .models import (
     KIND_CATEGORIES,
+    KIND_LABELS,
     KIND_NAMES,
+    LICENSE_LABELS,
+    SERIES_LABELS,
     Kind,
     License,
     Material,
@@ -71,7 +74,9 @@ def _choice(value, enum_cls, name, errors, required=True):
     try:
         return enum_cls(value).value
     except ValueError:
-        errors[name] = _("Chọn một trong: %(choices)s.", choices=", ".join(m.value for m in enum_cls))
+        # Named as the page names them, not as codes (the API's document lists the codes).
+        labels = {Kind: KIND_LABELS, Series: SERIES_LABELS, License: LICENSE_LABELS}[enum_cls]
+        errors[name] = _("Chọn một trong: %(choices)s.", choices=", ".join(str(label) for label in labels.values()))
         return None
 
 

@@ -131,3 +131,13 @@ def test_criteria_have_english_wording(demo, login_as, criteria):
     english(client)
     page = client.get("/reviews/criteria").get_data(as_text=True)
     assert "Inclusive education" in page and "Suits every pupil" in page and "Accuracy of content" in page
+
+
+def test_a_missing_kind_is_asked_for_by_name_not_by_code(demo, login_as, criteria):
+    client = login_as("gv.toan")
+    token = csrf_from(client, "/materials/upload")
+    body, content_type = multipart({"csrf_token": token, **metadata(kind="")},
+                                   {"file": (pdf_bytes("không loại"), "phieu.pdf")})
+    page = client.post("/materials/upload", data=body, content_type=content_type).get_data(as_text=True)
+    assert 'id="kind-error">Chọn một trong: Bài giảng (trình chiếu), Phiếu học tập' in page
+    assert "slides, worksheet" not in page
