@@ -51,6 +51,7 @@ def create_app(test_config=None):
     from .api import bp as api_bp
     from .home.views import bp as home_bp
     from .materials.views import bp as materials_bp
+    from .questions.views import bp as questions_bp
     from .review.views import bp as review_bp
     from .schools.views import bp as schools_bp
 
@@ -59,6 +60,7 @@ def create_app(test_config=None):
     app.register_blueprint(schools_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(materials_bp)
+    app.register_blueprint(questions_bp)
     app.register_blueprint(api_bp)
 
     if app.config["PROXY_COUNT"]:

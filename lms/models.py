@@ -3,5 +3,6 @@
 from .accounts.models import *  # noqa: F401,F403
 from .files.models import *  # noqa: F401,F403
 from .materials.models import *  # noqa: F401,F403
+from .questions.models import *  # noqa: F401,F403
 from .review.models import *  # noqa: F401,F403
 from .schools.models import *  # noqa: F401,F403

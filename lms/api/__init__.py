@@ -4,7 +4,7 @@ Each module registers its routes on `blueprint.bp` when imported; importing them
 is what puts them on the blueprint the factory registers.
 """
 
-from . import auth, etag, materials, openapi, review, views  # noqa: F401  (their routes register on bp)
+from . import auth, etag, materials, openapi, questions, review, views  # noqa: F401  (their routes register on bp)
 from .blueprint import bp
 
 __all__ = ["bp"]

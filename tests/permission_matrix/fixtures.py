@@ -18,6 +18,7 @@ def build_ids(app, demo):
     ids.update(_admin_ids(ids))
     ids.update(_review_ids())
     ids.update(_material_ids())
+    ids.update(_question_ids())
     return ids
 
 
@@ -77,3 +78,10 @@ def _material_ids():
     from tests.permission_matrix.materials import build_material_ids
 
     return build_material_ids()
+
+
+def _question_ids():
+    """Questions and imports of gv.toan, one per route that acts (see questions.py)."""
+    from tests.permission_matrix.questions import build_question_ids
+
+    return build_question_ids()

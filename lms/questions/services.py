@@ -1,0 +1,644 @@
+"""Writes of the question bank: questions and their versions, import (preview → confirm), sets
+submitted together, bulk review of a set, and export.
+
+Every function takes the actor explicitly, flushes and never commits; the view, the API or the
+CLI commits once. A file's questions are written all or nothing: `confirm_import` writes every
+question of a preview in the caller's transaction, or raises before the caller commits anything.
+The workflow itself (submit, claim, decide, withdraw) is the review engine's
+(`lms.review.services`); a new version is its `revise` transition.
+"""
+
+import hashlib
+import re
+
+from ..core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError, _
+from ..core.text import clean_line, fold, nfc, tone_canonical
+from ..core.timeutil import utcnow
+from ..extensions import db
+from ..review import permissions as review_perms
+from ..review import services as review_services
+from ..review.workflow import Action, State, TransitionRefused
+from ..schools.models import Subject, Topic
+from . import formats, permissions, types
+from .formats import aiken
+from .models import SUMMARY_MAX, ImportState, Question, QuestionImport, QuestionVersion, VersionStatus
+
+MAX_STEM = types.MAX_TEXT
+MAX_EXPLANATION = types.MAX_TEXT
+MAX_TAGS = 20
+MAX_TAG = 60
+MAX_OUTCOME = 60
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+MAX_IMPORT_QUESTIONS = 5_000
+EXPORT_FORMATS = {
+    "gift": ("text/plain; charset=utf-8", "txt"),
+    "moodle_xml": ("application/xml", "xml"),
+    "aiken": ("text/plain; charset=utf-8", "txt"),
+}
+SKIP = "skip"
+
+
+# --- text --------------------------------------------------------------------------------------
+
+def normalised_stem(stem):
+    """The stem as duplicates are compared: NFC, tone marks in one place (hoà = hòa), case and
+    runs of whitespace ignored. Diacritics are kept: "bà" and "ba" are different words."""
+    return " ".join(tone_canonical(nfc(stem or "")).casefold().split())
+
+
+def text_key(stem):
+    """QuestionVersion.text_key: the SHA-256 of the normalised stem (fits an index on both
+    databases, whatever the stem's length)."""
+    return hashlib.sha256(normalised_stem(stem).encode("utf-8")).hexdigest()
+
+
+def summary_of(stem):
+    line = clean_line(re.sub(r"<[^>]+>", " ", stem or ""))
+    return line if len(line) <= SUMMARY_MAX else line[:SUMMARY_MAX - 1] + "…"
+
+
+def _clean_text(value):
+    """Multi-line text typed by a person: NFC, Windows line ends made plain, trailing space cut."""
+    text = nfc(str(value or "")).replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
+
+
+# --- metadata ----------------------------------------------------------------------------------
+
+def _subject(value, errors):
+    if isinstance(value, Subject):
+        return value
+    code = clean_line(value)
+    subject = db.session.scalar(db.select(Subject).where(Subject.code == code)) if code else None
+    if subject is None:
+        errors["subject"] = _("Chọn một môn học (mã môn, ví dụ: toan).")
+    return subject
+
+
+def _grade(value, subject, errors):
+    try:
+        grade = int(str(value).strip())
+    except (TypeError, ValueError):
+        errors["grade"] = _("Khối lớp là 6, 7 hoặc 8.")
+        return None
+    if grade not in (6, 7, 8) or (subject is not None and grade not in subject.grades):
+        errors["grade"] = _("Khối lớp là 6, 7 hoặc 8 (và môn học phải có ở khối này).")
+        return None
+    return grade
+
+
+def _topic(value, subject, grade, errors):
+    if isinstance(value, Topic):
+        value = value.id
+    if value in (None, "", "0", 0):
+        return None
+    try:
+        topic = db.session.get(Topic, int(value))
+    except (TypeError, ValueError):
+        topic = None
+    if topic is None:
+        errors["topic"] = _("Không có chủ đề/bài học này.")
+    elif subject is not None and grade is not None and (topic.subject_id != subject.id or topic.grade != grade):
+        errors["topic"] = _("Chủ đề/bài học không thuộc môn và khối lớp đã chọn.")
+        topic = None
+    return topic
+
+
+def _level(value, errors):
+    level = clean_line(value)
+    if not level:
+        return None
+    if level in types.LEVELS:
+        return level
+    errors["level"] = _("Chọn một trong: %(choices)s.", choices=", ".join(types.LEVELS))
+    return None
+
+
+def _tags(value, errors):
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+        errors["tags"] = _("Thẻ là danh sách chữ, cách nhau bằng dấu phẩy.")
+        return []
+    tags = []
+    for tag in (clean_line(t) for t in value):
+        if tag and tag not in tags:
+            tags.append(tag[:MAX_TAG])
+    if len(tags) > MAX_TAGS:
+        errors["tags"] = _("Tối đa %(max)s thẻ.", max=MAX_TAGS)
+    return tags
+
+
+def validate_content(qtype, stem, data, explanation, errors):
+    """The cleaned (stem, data, explanation) of a question of `qtype`; problems go in `errors`,
+    the type's under their own names (options.2.text...)."""
+    stem = _clean_text(stem)
+    if not stem:
+        errors["stem"] = _("Cần nội dung câu hỏi.")
+    elif len(stem) > MAX_STEM:
+        errors["stem"] = _("Tối đa %(max)s kí tự.", max=MAX_STEM)
+    explanation = _clean_text(explanation)
+    if len(explanation) > MAX_EXPLANATION:
+        errors["explanation"] = _("Tối đa %(max)s kí tự.", max=MAX_EXPLANATION)
+    cleaned = {}
+    if qtype in types.TYPES:
+        try:
+            cleaned = types.get(qtype).validate(data if data is not None else {})
+        except ValidationError as error:
+            errors.update(error.details)
+    return stem, cleaned, explanation
+
+
+def validate_question(data, qtype=None):
+    """Clean every field of a question (API.md: subject, grade, topic, level, qtype, stem, data,
+    explanation; also tags and outcome) or raise ValidationError listing each bad field."""
+    errors = {}
+    subject = _subject(data.get("subject"), errors)
+    grade = _grade(data.get("grade"), subject, errors)
+    topic = _topic(data.get("topic"), subject, grade, errors)
+    level = _level(data.get("level"), errors)
+    qtype = qtype or clean_line(data.get("qtype"))
+    if qtype not in types.TYPES:
+        errors["qtype"] = _("Chọn một trong: %(choices)s.", choices=", ".join(types.TYPES))
+    stem, cleaned, explanation = validate_content(qtype, data.get("stem"), data.get("data"),
+                                                  data.get("explanation"), errors)
+    tags = _tags(data.get("tags"), errors)
+    outcome = clean_line(data.get("outcome"))
+    if len(outcome) > MAX_OUTCOME:
+        errors["outcome"] = _("Tối đa %(max)s kí tự.", max=MAX_OUTCOME)
+    if errors:
+        raise ValidationError(_("Câu hỏi chưa hợp lệ."), errors)
+    return {"subject": subject, "grade": grade, "topic": topic, "level": level, "qtype": qtype, "stem": stem,
+            "data": cleaned, "explanation": explanation, "tags": tags, "outcome": outcome}
+
+
+def fields_of(question):
+    """The question's fields as a `validate_question` input (the base a PATCH overlays)."""
+    version = question.current_version
+    return {"subject": question.subject, "grade": question.grade, "topic": question.topic_id,
+            "level": question.level, "qtype": question.qtype, "stem": version.stem if version else "",
+            "data": version.data if version else {}, "explanation": version.explanation if version else "",
+            "tags": list(question.tags or []), "outcome": question.outcome}
+
+
+# --- questions and versions --------------------------------------------------------------------
+
+def _new_question(owner, values, import_id=None, note=""):
+    now = utcnow()
+    question = Question(owner_id=owner.id, school_id=owner.school_id, state=State.DRAFT.value,
+                        subject=values["subject"], grade=values["grade"], topic=values["topic"],
+                        level=values["level"], qtype=values["qtype"], tags=values["tags"],
+                        outcome=values["outcome"], summary=summary_of(values["stem"]), import_id=import_id,
+                        created_at=now, updated_at=now)
+    version = QuestionVersion(number=1, stem=values["stem"], data=values["data"],
+                              explanation=values["explanation"], text_key=text_key(values["stem"]),
+                              note=note or "Phiên bản đầu tiên.", status=VersionStatus.DRAFT.value,
+                              created_by_id=owner.id, created_at=now)
+    question.versions.append(version)
+    question.current_version = version
+    db.session.add(question)
+    return question
+
+
+def create_question(owner, data):
+    """A new question in draft with its first version."""
+    if not permissions.can_author(owner):
+        raise Forbidden(_("Chỉ giáo viên soạn câu hỏi."))
+    question = _new_question(owner, validate_question(data))
+    db.session.flush()
+    return question
+
+
+def _refuse_revise(question, error):
+    details = {"state": error.state.value, "action": error.action.value}
+    if error.reason == "state":
+        return DomainError("invalid_transition",
+                           _("Chỉ sửa câu hỏi khi câu hỏi không ở trong quy trình thẩm định (hiện: %(state)s).",
+                             state=_(review_services.state_label(question.state))), details, status=409)
+    return Forbidden(review_services.refusal_message(error.state, error.action, error.reason), details)
+
+
+def check_can_edit(question, actor):
+    """Raise 403/409 unless the workflow lets the actor revise the question now."""
+    try:
+        review_perms.check_transition(actor, question, Action.REVISE)
+    except TransitionRefused as error:
+        raise _refuse_revise(question, error) from None
+
+
+def update_question(question, actor, data, note=None):
+    """Change the fields present in `data`. A changed stem, data or explanation is a new immutable
+    version (the review engine's `revise`: an approved question keeps its approved version
+    published until the new one is approved); metadata changes with it. The type is fixed."""
+    check_can_edit(question, actor)
+    merged = fields_of(question)
+    merged.update({k: v for k, v in data.items() if k in merged and k != "qtype"})
+    if "qtype" in data and clean_line(data["qtype"]) != question.qtype:
+        raise ValidationError(_("Không đổi được loại câu hỏi; hãy soạn câu hỏi mới."),
+                              {"qtype": _("Không đổi được loại câu hỏi; hãy soạn câu hỏi mới.")})
+    values = validate_question(merged, qtype=question.qtype)
+    current = question.current_version
+    content_changed = current is None or (values["stem"], values["data"], values["explanation"]) != (
+        current.stem, current.data, current.explanation)
+    metadata = {"subject": values["subject"], "grade": values["grade"], "topic": values["topic"],
+                "level": values["level"], "tags": values["tags"], "outcome": values["outcome"]}
+    metadata_changed = (values["subject"].id != question.subject_id or values["grade"] != question.grade
+                        or (values["topic"].id if values["topic"] else None) != question.topic_id
+                        or values["level"] != question.level or values["tags"] != list(question.tags or [])
+                        or values["outcome"] != question.outcome)
+    if not content_changed and not metadata_changed:
+        return question
+    if question.is_published() and metadata_changed and (
+            values["subject"].id != question.subject_id or values["grade"] != question.grade):
+        message = _("Câu hỏi đã công bố không đổi được môn hay khối lớp.")
+        raise ValidationError(message, {"subject": message})
+
+    def new_version():  # once the revise transition has won: two edits at once make one version
+        previous = question.current_version
+        if previous is not None and previous.status != VersionStatus.PUBLISHED:
+            previous.status = VersionStatus.SUPERSEDED.value
+        version = QuestionVersion(
+            number=(max(v.number for v in question.versions) if question.versions else 0) + 1,
+            stem=values["stem"], data=values["data"], explanation=values["explanation"],
+            text_key=text_key(values["stem"]), note=clean_line(note)[:500], status=VersionStatus.DRAFT.value,
+            created_by_id=actor.id, created_at=utcnow())
+        question.versions.append(version)
+        question.current_version = version
+        for name, value in metadata.items():
+            setattr(question, name, value)
+        question.summary = summary_of(values["stem"])
+        question.updated_at = utcnow()
+        db.session.flush()
+
+    review_services.revise(question, actor, clean_line(note) or None, change=new_version)
+    return question
+
+
+# --- import: preview, then confirm -------------------------------------------------------------
+
+def parse_file(fmt, data, filename):
+    """The format's ParseResult. The dispatcher (formats.parse) reads every format; before it
+    exists, Aiken is read directly."""
+    if fmt not in formats.FORMATS:
+        message = _("Chọn một định dạng: %(choices)s.", choices=", ".join(formats.FORMATS))
+        raise ValidationError(message, {"format": message})
+    dispatcher = getattr(formats, "parse", None)
+    if dispatcher is not None:
+        return dispatcher(fmt, data, filename)
+    if fmt == "aiken":
+        return aiken.parse(data, filename)
+    message = _("Định dạng %(format)s chưa đọc được.", format=fmt)
+    raise ValidationError(message, {"format": message})
+
+
+def _topic_index(subject, grade):
+    topics = db.session.scalars(db.select(Topic).where(Topic.subject_id == subject.id, Topic.grade == grade)).all()
+    index = {}
+    for topic in topics:
+        for key in (topic.label, topic.chapter, topic.lesson):
+            if key:
+                index.setdefault(" ".join(fold(key).split()), topic)
+    return index
+
+
+def match_topic(category, index):
+    """The catalogue topic an imported category (GIFT $CATEGORY, an XML category path, a Word
+    section) names: its whole text or its last path segment, compared folded."""
+    if not category:
+        return None
+    candidates = [category] + [part for part in re.split(r"[/|]", category)[::-1] if part.strip()]
+    for candidate in candidates:
+        topic = index.get(" ".join(fold(re.sub(r"\$\w+\$", "", candidate)).split()))
+        if topic is not None:
+            return topic
+    return None
+
+
+def _duplicates(user, keys):
+    """{text_key: question id} for the keys already in the bank as the user may see it: approved
+    questions and the user's own (never another teacher's draft)."""
+    found = {}
+    keys = list(keys)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        rows = db.session.execute(
+            db.select(QuestionVersion.text_key, Question.id).join(Question, Question.id == QuestionVersion.question_id)
+            .where(QuestionVersion.text_key.in_(chunk),
+                   db.or_(Question.owner_id == user.id,
+                          db.and_(QuestionVersion.id == Question.published_version_id,
+                                  Question.state != State.WITHDRAWN.value)))
+            .order_by(Question.id)).all()
+        for key, question_id in rows:
+            found.setdefault(key, question_id)
+    return found
+
+
+def preview_import(actor, fmt, data, filename, subject, grade):
+    """Parse a whole question file and keep what was understood in a QuestionImport (state
+    preview): each question with its notes, its topic (an unknown category is kept as a tag and
+    flagged), whether its text is already in the bank or earlier in the file, and the answers a
+    Word file could not tell. Nothing enters the bank here."""
+    if not permissions.can_import(actor):
+        raise Forbidden(_("Chỉ giáo viên nhập câu hỏi."))
+    errors = {}
+    subject = _subject(subject, errors)
+    grade = _grade(grade, subject, errors)
+    if not data:
+        errors["file"] = _("Chọn tệp câu hỏi.")
+    elif len(data) > MAX_IMPORT_BYTES:
+        errors["file"] = _("Tệp câu hỏi tối đa %(max)s MB.", max=MAX_IMPORT_BYTES // (1024 * 1024))
+    try:
+        result = parse_file(fmt, data or b"", filename or "") if not errors.get("file") else None
+    except ValidationError as error:
+        errors.update(error.details)
+        result = None
+    if errors:
+        raise ValidationError(_("Chưa nhập được tệp."), errors)
+    problems = [{"line": p.line, "message": p.message} for p in result.errors]
+    if len(result.questions) > MAX_IMPORT_QUESTIONS:
+        problems.append({"line": None, "message": _("Tệp có %(n)s câu hỏi; mỗi lần nhập tối đa %(max)s câu.",
+                                                    n=len(result.questions), max=MAX_IMPORT_QUESTIONS)})
+    if not result.questions and not problems:
+        problems.append({"line": None, "message": _("Không tìm thấy câu hỏi nào trong tệp.")})
+    topics = _topic_index(subject, grade)
+    keys = [text_key(q.stem) for q in result.questions]
+    in_bank = _duplicates(actor, set(keys))
+    first_line = {}
+    questions = []
+    for index, (parsed, key) in enumerate(zip(result.questions, keys, strict=True)):
+        notes = [str(n) for n in parsed.notes]
+        tags = [clean_line(t)[:MAX_TAG] for t in parsed.tags if clean_line(t)]
+        topic = match_topic(parsed.category, topics)
+        if parsed.category and topic is None:
+            category = clean_line(parsed.category)[:MAX_TAG]
+            if category not in tags:
+                tags.append(category)
+            notes.append(_("Chủ đề “%(category)s” không có trong danh mục của môn và khối này: giữ làm thẻ.",
+                           category=category))
+        duplicate = None
+        if key in in_bank:
+            duplicate = {"question_id": in_bank[key], "line": None}
+        elif key in first_line:
+            duplicate = {"question_id": None, "line": first_line[key]}
+        first_line.setdefault(key, parsed.line)
+        questions.append({
+            "index": index, "line": parsed.line, "qtype": parsed.qtype, "stem": parsed.stem,
+            "data": parsed.data, "explanation": parsed.explanation or "", "level": parsed.level,
+            "name": parsed.name, "tags": tags[:MAX_TAGS], "category": parsed.category,
+            "topic": topic.id if topic else None, "topic_label": topic.label if topic else None,
+            "notes": notes, "duplicate": duplicate, "unresolved": parsed.unresolved or None,
+        })
+    record = QuestionImport(owner_id=actor.id, format=fmt, filename=clean_line(filename)[:255],
+                            subject_id=subject.id, grade=grade, state=ImportState.PREVIEW.value,
+                            result={"questions": questions, "errors": problems,
+                                    "warnings": [{"line": p.line, "message": p.message} for p in result.warnings]},
+                            question_ids=[], created_at=utcnow())
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def _resolve(item, choice):
+    """The question's data once the teacher picked the answer the file did not tell.
+
+    `unresolved["choices"]` lists what may be picked; `unresolved["resolutions"]`, when the
+    importer gives it, maps each choice to the complete data. Otherwise a letter picks the option
+    at its place (A the first) of a single-choice question."""
+    unresolved = item["unresolved"]
+    resolutions = unresolved.get("resolutions") or {}
+    if choice in resolutions:
+        return resolutions[choice]
+    data = dict(item["data"] or {})
+    options = data.get("options") or []
+    if item["qtype"] == "single_choice" and options:
+        by_id = {o.get("id"): o for o in options}
+        letter = choice.strip()
+        if letter in by_id:
+            data["correct"] = letter
+        elif len(letter) == 1 and letter.isalpha() and 0 <= ord(letter.upper()) - 65 < len(options):
+            data["correct"] = options[ord(letter.upper()) - 65]["id"]
+        return data
+    if item["qtype"] == "multiple_choice" and options:
+        letter = choice.strip()
+        position = ord(letter.upper()) - 65 if len(letter) == 1 else -1
+        data["options"] = [{**o, "weight": 100 if (o.get("id") == letter or i == position) else 0}
+                           for i, o in enumerate(options)]
+        return data
+    if item["qtype"] == "true_false":
+        data["correct"] = fold(choice).strip() in ("d", "dung", "true", "t")
+        return data
+    return data
+
+
+def confirm_import(actor, record, choices=None):
+    """Write every question of a preview, once, all or nothing (STYLE.md).
+
+    The record moves preview → confirmed by one conditional UPDATE (a second confirmation, even a
+    concurrent one, is refused with 409). A file with any error writes nothing; every question
+    whose answer the file did not tell must have an answer picked or be skipped
+    (`choices = {index: choice or "skip"}`). Raises before anything is flushed to the bank; the
+    caller rolls back on any error, so the record stays a preview."""
+    if not permissions.owns_import(actor, record):
+        raise NotFound()
+    choices = {str(k): clean_line(v) for k, v in (choices or {}).items()}
+    written = db.session.execute(
+        db.update(QuestionImport).where(QuestionImport.id == record.id,
+                                        QuestionImport.state == ImportState.PREVIEW.value)
+        .values(state=ImportState.CONFIRMED.value, confirmed_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    if written != 1:
+        raise Conflict("already_confirmed", _("Tệp này đã được nhập rồi; mỗi bản xem trước chỉ xác nhận được một lần."))
+    if record.errors:
+        raise ValidationError(_("Tệp còn lỗi nên chưa câu hỏi nào được nhập. Hãy sửa tệp rồi tải lên lại."),
+                              {"file": [f"{p['line'] or ''}: {p['message']}" for p in record.errors]})
+    subject = db.session.get(Subject, record.subject_id)
+    topics = {t.id: t for t in db.session.scalars(db.select(Topic).where(
+        Topic.subject_id == subject.id, Topic.grade == record.grade))}
+    errors, prepared = {}, []
+    for item in record.questions_preview:
+        data = item["data"]
+        if item.get("unresolved"):
+            choice = choices.get(str(item["index"]), "")
+            allowed = [str(c) for c in item["unresolved"].get("choices", [])]
+            if choice == SKIP:
+                continue
+            if not choice or (allowed and choice not in allowed):
+                errors[f"choice.{item['index']}"] = _("Câu ở đoạn %(line)s: chọn đáp án hoặc bỏ qua câu này.",
+                                                      line=item["line"])
+                continue
+            data = _resolve(item, choice)
+        content_errors = {}
+        stem, cleaned, explanation = validate_content(item["qtype"], item["stem"], data, item["explanation"],
+                                                      content_errors)
+        if content_errors:
+            detail = "; ".join(f"{k}: {v}" for k, v in content_errors.items())
+            errors[f"question.{item['index']}"] = _("Câu ở dòng %(line)s chưa hợp lệ: %(detail)s",
+                                                     line=item["line"], detail=detail)
+            continue
+        prepared.append({"subject": subject, "grade": record.grade, "topic": topics.get(item.get("topic")),
+                         "level": item.get("level") if item.get("level") in types.LEVELS else None,
+                         "qtype": item["qtype"], "stem": stem, "data": cleaned, "explanation": explanation,
+                         "tags": item.get("tags") or [], "outcome": ""})
+    if errors:
+        raise ValidationError(_("Chưa nhập: còn câu cần chọn đáp án hoặc chưa hợp lệ."), errors)
+    if not prepared:
+        raise ValidationError(_("Không còn câu hỏi nào để nhập."), {"choice": _("Mọi câu đều bị bỏ qua.")})
+    note = f"Nhập từ tệp {record.filename}".strip()[:500]
+    questions = [_new_question(actor, values, import_id=record.id, note=note) for values in prepared]
+    db.session.flush()
+    record.question_ids = [q.id for q in questions]
+    record.state = ImportState.CONFIRMED.value
+    db.session.flush()
+    return questions
+
+
+def import_file(actor, fmt, data, filename, subject, grade, dry_run=False, choices=None):
+    """The API's import: preview and, unless `dry_run`, confirm at once. Returns (record,
+    questions); a file with errors (or answers nobody picked) raises ImportRefused, nothing written."""
+    record = preview_import(actor, fmt, data, filename, subject, grade)
+    problems = list(record.errors)
+    if not problems:
+        for item in record.unresolved:
+            if str(item["index"]) not in (choices or {}):
+                problems.append({"line": item["line"], "message": _(
+                    "Câu ở đoạn %(line)s: không xác định được đáp án đúng (%(reason)s).",
+                    line=item["line"], reason=item["unresolved"].get("reason", ""))})
+    if problems:
+        raise ImportRefused(problems, record)
+    if dry_run:
+        return record, []
+    try:
+        questions = confirm_import(actor, record, choices)
+    except ValidationError as error:
+        raise ImportRefused([{"line": None, "message": str(v)} for v in error.details.values()], record) from None
+    return record, questions
+
+
+class ImportRefused(ValidationError):
+    """A file that cannot be written: every problem with its line."""
+
+    def __init__(self, problems, record=None):
+        super().__init__(_("Tệp có lỗi nên chưa câu hỏi nào được nhập."), {"errors": problems})
+        self.problems = problems
+        self.record = record
+
+
+def import_questions(record):
+    """The questions a confirmed import made, in file order."""
+    if not record.question_ids:
+        return []
+    found = {q.id: q for q in db.session.scalars(
+        db.select(Question).where(Question.id.in_(record.question_ids))
+        .options(db.joinedload(Question.current_version), db.joinedload(Question.subject)))}
+    return [found[i] for i in record.question_ids if i in found]
+
+
+# --- a set through review ----------------------------------------------------------------------
+
+def submit_set(actor, record, comment=None):
+    """Submit every question of an imported set that its owner may submit now (drafts, changes
+    requested); returns how many went. Each goes through review.services.submit."""
+    if not permissions.owns_import(actor, record):
+        raise NotFound()
+    submitted = 0
+    for question in import_questions(record):
+        if review_perms.can_submit(actor, question):
+            review_services.submit(question, actor, comment)
+            submitted += 1
+    if not submitted:
+        raise Conflict("invalid_transition", _("Không có câu hỏi nào của bộ này đang chờ gửi thẩm định."))
+    return submitted
+
+
+def bulk_decide(reviewer, record, decisions, scores):
+    """The bulk review of one set: for each question a decision (approve, request_changes,
+    reject, or nothing), the same criteria scores for every approval (every criterion scored, as
+    review.services.decide requires), a reason and a note for each one returned. A waiting
+    question is claimed first. All or nothing: any refusal raises ValidationError naming the
+    question's fields (`q<id>.<field>`); the caller rolls back."""
+    if not permissions.can_bulk_review(reviewer, record):
+        raise Forbidden(_("Chỉ thành viên tổ thẩm định của môn này thẩm định bộ câu hỏi."))
+    errors, decided = {}, 0
+    for question in import_questions(record):
+        wanted = decisions.get(question.id) or {}
+        decision = wanted.get("decision") or ""
+        if not decision or decision == SKIP:
+            continue
+        try:
+            if question.state == State.SUBMITTED.value:
+                review_services.claim(question, reviewer)
+            review_services.decide(question, reviewer, decision, wanted.get("comment"),
+                                   scores if decision == Action.APPROVE.value else None, wanted.get("reason_code"))
+            decided += 1
+        except DomainError as error:
+            fields = error.details if isinstance(error, ValidationError) and error.details else {"decision": error.message}
+            for name, message in fields.items():
+                if name.startswith("scores"):
+                    errors[name] = message
+                else:
+                    errors[f"q{question.id}.{name}"] = message
+    if errors:
+        raise ValidationError(_("Chưa ghi nhận: hãy sửa các ô được đánh dấu."), errors)
+    if not decided:
+        raise ValidationError(_("Chọn quyết định cho ít nhất một câu hỏi."), {"decision": _("Chưa chọn.")})
+    return decided
+
+
+# --- export ------------------------------------------------------------------------------------
+
+def export_dicts(questions, user):
+    """What the exporters read: each question's shown version as a plain dict."""
+    rows = []
+    for question in questions:
+        version = permissions.visible_version(user, question)
+        if version is None:
+            continue
+        rows.append({"id": question.id, "qtype": question.qtype, "stem": version.stem, "data": version.data,
+                     "explanation": version.explanation, "level": question.level, "tags": list(question.tags or []),
+                     "name": f"q{question.id}", "category": question.topic.label if question.topic else ""})
+    return rows
+
+
+def export(user, fmt, questions):
+    """(bytes, mimetype, filename) of the questions in `fmt` (gift, moodle_xml, aiken: Aiken keeps
+    single-choice questions only). Only questions whose answers the user may see are exported."""
+    if fmt not in EXPORT_FORMATS:
+        message = _("Chọn một định dạng: %(choices)s.", choices=", ".join(EXPORT_FORMATS))
+        raise ValidationError(message, {"format": message})
+    for question in questions:
+        if not permissions.sees_answers(user, question):
+            raise NotFound()
+    rows = export_dicts(questions, user)
+    if not rows:
+        raise ValidationError(_("Chọn ít nhất một câu hỏi để xuất."), {"ids": _("Chưa chọn câu hỏi nào.")})
+    dispatcher = getattr(formats, "export", None)
+    if dispatcher is not None:
+        data = dispatcher(fmt, rows)
+    elif fmt == "aiken":
+        data = aiken.export(rows)
+    else:
+        message = _("Định dạng %(format)s chưa xuất được.", format=fmt)
+        raise ValidationError(message, {"format": message})
+    mimetype, extension = EXPORT_FORMATS[fmt]
+    return data, mimetype, f"cau-hoi-{fmt.replace('_', '-')}.{extension}"
+
+
+def parse_ids(raw):
+    ids = []
+    for part in (raw or "").replace(" ", "").split(","):
+        if not part:
+            continue
+        if not part.isdecimal() or len(part) > 18:
+            message = _("ids là các số, cách nhau bằng dấu phẩy.")
+            raise ValidationError(message, {"ids": message})
+        if int(part) not in ids:
+            ids.append(int(part))
+    if not ids:
+        message = _("Chọn ít nhất một câu hỏi để xuất.")
+        raise ValidationError(message, {"ids": message})
+    if len(ids) > 5000:
+        message = _("Mỗi lần xuất tối đa %(max)s câu hỏi.", max=5000)
+        raise ValidationError(message, {"ids": message})
+    return ids
