@@ -354,6 +354,9 @@ def preview_import(actor, fmt, data, filename, subject, grade):
     except ValidationError as error:
         errors.update(error.details)
         result = None
+    except DomainError as error:  # a broken or unsafe .docx/XML file (core.documents): 415/422
+        errors["file"] = error.message
+        result = None
     if errors:
         raise ValidationError(_("Chưa nhập được tệp."), errors)
     problems = [{"line": p.line, "message": p.message} for p in result.errors]

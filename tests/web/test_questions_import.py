@@ -96,6 +96,25 @@ def test_export_then_import_gives_the_same_questions(demo, criteria):
         services.export(user("hs.6a1.01"), "aiken", made)
 
 
+@pytest.mark.parametrize("fmt", ["gift", "moodle_xml"])
+def test_round_trip_of_every_type_in_gift_and_moodle_xml(demo, criteria, fmt):
+    made = [
+        make_question("approved", stem="Tính \\(\\frac{1}{2} + \\frac{1}{4}\\)"),
+        make_question("approved", qtype="true_false", stem="7 là số nguyên tố.", data={"correct": True}),
+        make_question("approved", qtype="short_answer", stem="Thủ đô của Việt Nam?",
+                      data={"answers": [{"text": "Hà Nội", "weight": 100}]}),
+        make_question("approved", qtype="numerical", stem="1,5 + 2 = ?",
+                      data={"answers": [{"value": 3.5, "tolerance": 0.01, "weight": 100}]}),
+    ]
+    db.session.commit()
+    data, _mimetype, filename = services.export(user("gv.toan2"), fmt, made)
+    record = services.preview_import(user("gv.toan2"), fmt, data, filename, "toan", "6")
+    assert not record.errors, record.errors
+    back = services.confirm_import(user("gv.toan2"), record, {})
+    assert [(q.qtype, q.current_version.stem, q.current_version.data) for q in back] == \
+        [(q.qtype, q.published_version.stem, q.published_version.data) for q in made]
+
+
 def test_the_api_and_the_page_give_the_same_messages(client, demo):
     token = bearer(api_token(client, "gv.toan"))
     answer = client.post("/api/v1/questions/import", headers=token, data={
