@@ -58,6 +58,7 @@ def init_command():
 def seed_demo_command(if_empty):
     """Create the demo district and its materials (idempotent)."""
     from .materials.demo import seed_demo_materials
+    from .questions.demo import seed_demo_questions
     from .review.services import ensure_default_criteria
     from .schools import demo
 
@@ -67,8 +68,9 @@ def seed_demo_command(if_empty):
     users = demo.seed_demo()
     ensure_default_criteria()
     materials = seed_demo_materials(users)
+    questions = seed_demo_questions(users)
     db.session.commit()
-    click.echo(f"Demo district ready, with {len(materials)} materials. "
+    click.echo(f"Demo district ready, with {len(materials)} materials and {questions} questions. "
                f"Password for every account: {demo.DEMO_PASSWORD}")
     for name in demo.DEMO_USERNAMES:
         click.echo(f"  {name}")

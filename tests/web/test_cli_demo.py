@@ -124,14 +124,17 @@ def test_seed_demo_makes_materials_through_the_real_workflow(runner, client):
     assert sorted(m.subject.code for m in materials if m.state == "submitted") == ["khtn", "ngu_van", "toan"]
 
     codes = {c.code for c in criteria()}
-    approvals = db.session.scalars(db.select(Review).where(Review.decision == "approve")).all()
+    approvals = db.session.scalars(db.select(Review).where(Review.decision == "approve",
+                                                             Review.item_type == "material")).all()
     assert len(approvals) == 7
     assert {r.reviewer.username for r in approvals} == {"reviewer.toan", "reviewer.khtn"}
     assert all(set(r.scores) == codes for r in approvals)
-    [asked] = db.session.scalars(db.select(Review).where(Review.decision == "request_changes")).all()
+    [asked] = db.session.scalars(db.select(Review).where(Review.decision == "request_changes",
+                                                          Review.item_type == "material")).all()
     assert asked.reason_code == "content_accuracy" and "(−7) + 12 = 5" in asked.comment
     # The real workflow wrote the audit trail and told the office about the orphaned Ngữ văn item.
-    assert db.session.scalar(db.select(db.func.count(WorkflowEvent.id))) == 7 * 3 + 3 + 3
+    assert db.session.scalar(db.select(db.func.count(WorkflowEvent.id))
+                             .where(WorkflowEvent.item_type == "material")) == 7 * 3 + 3 + 3
     admin = db.session.scalar(db.select(User).where(User.username == "admin"))
     office = db.session.scalars(db.select(Notification).where(Notification.user_id == admin.id)).all()
     assert len(office) == 1 and "những câu hát dân gian" in office[0].message.lower()
@@ -150,4 +153,4 @@ def test_seed_demo_makes_materials_through_the_real_workflow(runner, client):
     assert "Phiếu bài tập: Phép cộng và phép trừ số nguyên" not in page  # changes requested
 
     assert runner.invoke(args=["lms", "seed-demo"]).exit_code == 0
-    assert count(Material) == 12 and count(Review) == 8
+    assert count(Material) == 12 and count(Review) == 8 + 9  # and the demo questions' reviews

@@ -118,3 +118,16 @@ def test_bulk_review_approves_and_returns_on_one_page(client, demo, criteria, lo
     db.session.expire_all()
     assert db.session.get(Question, first.id).state == "approved"
     assert db.session.get(Question, second.id).state == "changes_requested"
+
+
+def test_demo_questions_are_seeded_through_the_workflow_and_idempotent(app, demo):
+    from lms.questions.demo import QUESTIONS, seed_demo_questions
+
+    count = seed_demo_questions()
+    db.session.commit()
+    assert count == len(QUESTIONS) + 3 and seed_demo_questions() == count
+    states = [q.state for q in db.session.scalars(db.select(Question))]
+    assert states.count("approved") == len([q for q in QUESTIONS if q[-1] == "approved"])
+    assert states.count("submitted") == 3 and states.count("draft") == 1
+    qtypes = {q.qtype for q in db.session.scalars(db.select(Question))}
+    assert len(qtypes) >= 7 and {q.subject.code for q in db.session.scalars(db.select(Question))} == {"toan", "khtn"}
