@@ -165,23 +165,24 @@ def _library_page():
                         tuple((m.owner_id, m.school_id) for m in page.items))
 
 
-def _published_material(material_id):
-    material = queries.get_shown(material_id)
-    if material is None or not material.is_published():
-        return None
-    return SharedAnswer(json_bytes(material_json(material, None)), ((material.owner_id, material.school_id),))
-
-
 @api_route("/materials/<int:material_id>", tag="materials",
            responses={200: "material", 304: "not modified (If-None-Match)", **ERRORS})
 def get_material(material_id):
     """One material as the caller may see it. The answer carries an ETag."""
     user = g.api_user
-    shared = queries.library_cache().get_or_set(("api-material", material_id),
-                                                lambda: _published_material(material_id))
+    # A published material as every reader sees it, computed once per process until it changes.
+    region, key = queries.library_cache(), ("api-material", material_id)
+    generation = region.generation()
+    shared, material = region.get(key, generation), None
+    if shared is None:
+        material = queries.get_shown(material_id)
+        if material is not None and material.is_published():
+            shared = SharedAnswer(json_bytes(material_json(material, None)),
+                                  ((material.owner_id, material.school_id),))
+            region.put(key, shared, generation)
     if shared is not None and permissions.sees_only_published(user, *shared.owners[0]):
         return json_answer(shared.body)
-    material = queries.get_shown(material_id)
+    material = material or queries.get_shown(material_id)
     if material is None or not permissions.can_view(user, material):
         raise NotFound()
     return material_json(material, user)

@@ -51,23 +51,35 @@ class Region:
         except FileNotFoundError:
             return b""
 
-    def get_or_set(self, key, compute):
-        """The answer stored under `key`, or `compute()`'s, stored for the processes' next asks."""
+    def get(self, key, generation):
+        """The answer stored under `key` for `generation` (read before, with `generation()`), or
+        None."""
         if self.seconds <= 0:
-            return compute()
-        generation = self.generation()
-        now = time.monotonic()
+            return None
         with self._lock:
             entry = self._entries.get(key)
-            if entry is not None and entry[0] == generation and now - entry[1] < self.seconds:
-                self._entries.move_to_end(key)
-                return entry[2]
-        value = compute()
+            if entry is None or entry[0] != generation or time.monotonic() - entry[1] >= self.seconds:
+                return None
+            self._entries.move_to_end(key)
+            return entry[2]
+
+    def put(self, key, value, generation):
+        """Keep `value`, computed after `generation` was read, for the next asks."""
+        if self.seconds <= 0:
+            return
         with self._lock:
-            self._entries[key] = (generation, now, value)
+            self._entries[key] = (generation, time.monotonic(), value)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
+
+    def get_or_set(self, key, compute):
+        """The answer stored under `key`, or `compute()`'s, stored for the process's next asks."""
+        generation = self.generation()
+        value = self.get(key, generation)
+        if value is None:
+            value = compute()
+            self.put(key, value, generation)
         return value
 
     def clear(self):

@@ -6,6 +6,7 @@ versions: its pages are computed once per process and kept in the "library" cach
 (core/cache.py) until an after-commit event says a material changed (the receivers at the end).
 """
 
+import functools
 from dataclasses import dataclass
 
 from ..core import cache
@@ -125,11 +126,16 @@ def get(material_id):
     return db.session.get(Material, material_id)
 
 
+@functools.cache
+def _shown_statement():
+    return (db.select(Material).where(Material.id == db.bindparam("material_id"))
+            .options(*LISTED, ALL_VERSIONS, db.joinedload(Material.topic)))
+
+
 def get_shown(material_id):
     """One material with what its page and its API answer show, in one statement (and one more
-    for its versions)."""
-    return db.session.scalar(db.select(Material).where(Material.id == material_id)
-                             .options(*LISTED, ALL_VERSIONS, db.joinedload(Material.topic)))
+    for its versions); the statement is built once, as every material page runs it."""
+    return db.session.scalar(_shown_statement(), {"material_id": material_id})
 
 
 def history(material):

@@ -256,11 +256,16 @@ def edit(material_id):
 @bp.route("/<int:material_id>")
 @login_required
 def detail(material_id):
-    material = queries.get_shown(material_id)  # what the page shows, in two statements
+    wanted = request.args.get("v", type=int)
+    material = None
+    if wanted is None:
+        page, material = _reader_page(material_id)
+        if page is not None:
+            return page
+    material = material or queries.get_shown(material_id)  # what the page shows, in two statements
     if material is None or not permissions.can_view(current_user, material):
         abort(404)
     version = permissions.visible_version(current_user, material)
-    wanted = request.args.get("v", type=int)
     if wanted is not None:
         version = material.version(wanted)
         if not permissions.can_view_version(current_user, material, version):
@@ -268,9 +273,39 @@ def detail(material_id):
     return _detail_page(material, version)
 
 
+def _reader_page(material_id):
+    """A published material's page for a reader, who sees only its published version: its content
+    block is the same for every reader of one kind (students and parents; staff also see how it
+    was made), so it is rendered once per material, language and kind and kept in the library
+    cache until the material changes. HTML5 packages are left out (their link names the reader).
+    Returns (the page or None, the material if it had to be loaded)."""
+    region = queries.library_cache()
+    key = ("page-material", material_id, str(get_locale()), permissions.sees_version_details(current_user))
+    generation = region.generation()
+    entry, material = region.get(key, generation), None
+    if entry is None:
+        material = queries.get_shown(material_id)
+        if (material is None or not material.is_published()
+                or not permissions.sees_only_published(current_user, material.owner_id, material.school_id)
+                or file_serving.preview_kind(material.published_version.stored_file) == "package"):
+            return None, material
+        entry = (material.owner_id, material.school_id, material.title,
+                 render_block("materials/detail.html", "content", **_detail_context(material)))
+        region.put(key, entry, generation)
+    owner_id, school_id, title, content = entry
+    if not permissions.sees_only_published(current_user, owner_id, school_id):
+        return None, material
+    return render_template("materials/detail_page.html", material={"title": title},
+                           material_content=content), material
+
+
 def _detail_page(material, version=None, decision=None):
     """The material's page; `decision` puts a refused decision form back as the reviewer typed it
     (the review engine calls this through its registry, see review.registry.register_item_page)."""
+    return render_template("materials/detail.html", **_detail_context(material, version, decision))
+
+
+def _detail_context(material, version=None, decision=None):
     if version is None:
         version = permissions.visible_version(current_user, material)
     all_versions = permissions.sees_all_versions(current_user, material)
@@ -280,8 +315,8 @@ def _detail_page(material, version=None, decision=None):
     if version is not None and file_serving.preview_kind(version.stored_file) == "package" \
             and version.stored_file.package_index:
         package_url = serving.package_url(version, current_user, version.stored_file.package_index)
-    return render_template(
-        "materials/detail.html", material=material, version=version, versions=versions,
+    return dict(
+        material=material, version=version, versions=versions,
         preview=file_serving.preview_kind(version.stored_file) if version else None, package_url=package_url,
         events=review_queries.history(material) if all_versions else [],
         request_review=review_queries.latest_request(material) if all_versions else None,

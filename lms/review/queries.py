@@ -1,5 +1,6 @@
 """Reads of the review engine: queues, the district overview, history, criteria, notifications."""
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -224,9 +225,14 @@ def notifications_for(user, limit=100):
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
 
 
+@functools.cache
+def _unread_statement():
+    return db.select(db.func.count(Notification.id)).where(Notification.user_id == db.bindparam("user_id"),
+                                                           Notification.read_at.is_(None))
+
+
 def unread_count(user):
     """The bell's number on every page: one indexed count, asked once per request (a page whose
-    content block is rendered on its own asks twice)."""
-    return memo(("unread_notifications", user.id), lambda: db.session.scalar(
-        db.select(db.func.count(Notification.id)).where(Notification.user_id == user.id,
-                                                        Notification.read_at.is_(None))))
+    content block is rendered on its own asks twice), with a statement built once."""
+    return memo(("unread_notifications", user.id),
+                lambda: db.session.scalar(_unread_statement(), {"user_id": user.id}))

@@ -207,3 +207,55 @@ def test_every_api_get_is_conditional(app, world, client):
         .status_code == 304
     # Writes and errors carry none.
     assert "ETag" not in client.get("/api/v1/materials/999999", headers=headers).headers
+
+
+# --- a material's page ----------------------------------------------------------------------------
+
+def test_a_material_page_is_rendered_once_for_its_readers_and_never_stale(app, world, client):
+    material = make_material("approved", title="Phân số")
+    db.session.commit()
+    url = f"/materials/{material.id}"
+    reader = app.test_client()
+    assert login(reader, "hs.6a1.01").status_code == 302
+    first = reader.get(url).get_data(as_text=True)
+    assert f"/materials/{material.id}/v/1/" in first and "Phân số" in first
+    # Asked again, by another student too: only what is the reader's own.
+    assert len(budget(reader, url)) == 2
+    other = app.test_client()
+    assert login(other, "hs.6a2.03").status_code == 302
+    assert len(budget(other, url)) == 2
+    assert other.get(url).get_data(as_text=True).count("Phân số") == first.count("Phân số")
+
+    # A new version, approved: readers see it at once.
+    material_services.add_version(_material(material.id), user("gv.toan"), stored(pdf_bytes("Phân số bản 2"), "v2.pdf"),
+                                  "Bản 2")
+    db.session.commit()
+    for step in ("submit", "claim", "approve"):
+        item = _material(material.id)
+        if step == "submit":
+            review_services.submit(item, user("gv.toan"))
+        elif step == "claim":
+            review_services.claim(item, user("reviewer.toan"))
+        else:
+            review_services.decide(item, user("reviewer.toan"), "approve", "Tốt", scores())
+        db.session.commit()
+    assert f"/materials/{material.id}/v/2/" in reader.get(url).get_data(as_text=True)
+
+    review_services.withdraw(_material(material.id), user("gv.toan"), "Gỡ xuống")
+    db.session.commit()
+    assert reader.get(url).status_code == 404
+
+
+def test_a_material_page_differs_by_reader_kind_and_the_owner_gets_their_own(app, world):
+    material = make_material("approved", title="Phân số", filename="phan-so-goc.pdf")
+    db.session.commit()
+    url = f"/materials/{material.id}"
+    pages = {}
+    for username in ("hs.6a1.01", "gv.toan2", "hs.6a1.02", "gv.toan"):
+        client = app.test_client()
+        assert login(client, username).status_code == 302
+        pages[username] = client.get(url).get_data(as_text=True)
+    # Staff see how it was made (the versions and the file's name); students see the material.
+    assert 'id="versions"' in pages["gv.toan2"] and 'id="versions"' not in pages["hs.6a1.01"]
+    # The owner's page is their own: what they may do with it.
+    assert "wf-withdraw" in pages["gv.toan"] and "wf-withdraw" not in pages["gv.toan2"]

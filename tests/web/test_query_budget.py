@@ -14,6 +14,7 @@ from sqlalchemy import inspect, text
 
 from lms.extensions import db
 from lms.review import services as review_services
+from lms.review.registry import item_classes
 from tests.conftest import api_token, bearer, login
 from tests.materials_support import make_material, user
 from tests.query_budget import budget, count_queries, same_for_more_rows
@@ -120,20 +121,25 @@ def test_my_materials_api(app, world, client):
 
 # --- review ------------------------------------------------------------------------------------
 
+def kinds():
+    """Reviewable kinds (materials, questions): queues ask one statement or two per kind."""
+    return len(item_classes())
+
+
 def test_review_queue_page(app, world):
     materials(1, state="submitted", owner="gv.toan2")
     materials(1, state="in_review", owner="gv.toan2", start=500)  # one the reviewer holds
     reviewer = signed_in(app, "reviewer.toan")
     same_for_more_rows(reviewer, "/reviews/queue",
-                       lambda: materials(MORE, state="submitted", owner="gv.toan2", start=1), limit=9,
-                       check=shown(r'<tr data-item="material-', 50))
+                       lambda: materials(MORE, state="submitted", owner="gv.toan2", start=1),
+                       limit=7 + 2 * kinds(), check=shown(r'<tr data-item="material-', 50))
 
 
 def test_review_queue_api(app, world, client):
     materials(1, state="submitted", owner="gv.toan2")
     headers = bearer(api_token(client, "reviewer.toan"))
     same_for_more_rows(client, "/api/v1/reviews/queue?per_page=50",
-                       lambda: materials(MORE, state="submitted", owner="gv.toan2", start=1), limit=5,
+                       lambda: materials(MORE, state="submitted", owner="gv.toan2", start=1), limit=3 + 2 * kinds(),
                        headers=headers, check=listed(50))
 
 
@@ -158,7 +164,8 @@ def test_review_overview(app, world):
         materials(10, state="in_review", owner="gv.toan2", start=100)
         materials(3, state="submitted", owner="gv.toan2", start=200, subject="khtn")
 
-    same_for_more_rows(admin, "/reviews/overview", more, limit=9, check=shown(r'<tr data-item="material-', 50))
+    same_for_more_rows(admin, "/reviews/overview", more, limit=7 + 2 * kinds(),
+                       check=shown(r'<tr data-item="material-', 50))
 
 
 def test_notifications_page(app, world):
