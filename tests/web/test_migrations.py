@@ -5,22 +5,24 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
 
 from lms import create_app
 from lms.extensions import db
-from tests.conftest import TEST_DATABASE_URL, base_config
+from tests.conftest import TEST_DATABASE_URL, base_config, postgres_url
 
 
 @pytest.fixture
 def empty_app(tmp_path):
     if TEST_DATABASE_URL:
-        # A database of its own, so the shared test schema is untouched.
-        admin = create_engine(TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://"),
+        # A database of its own, so the shared test schema is untouched (one per xdist worker).
+        url = postgres_url("_migration")
+        name = make_url(url).database
+        admin = create_engine(make_url(url).set(drivername="postgresql+psycopg", database="postgres"),
                               isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text("DROP DATABASE IF EXISTS lms_migration_test"))
-            conn.execute(text("CREATE DATABASE lms_migration_test"))
-        url = TEST_DATABASE_URL.rsplit("/", 1)[0] + "/lms_migration_test"
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     else:
         url = f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
     app = create_app(base_config(tmp_path, url))
@@ -30,7 +32,7 @@ def empty_app(tmp_path):
         db.engine.dispose()
     if TEST_DATABASE_URL:
         with admin.connect() as conn:
-            conn.execute(text("DROP DATABASE IF EXISTS lms_migration_test"))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
 
