@@ -4,7 +4,7 @@ the bounded `<int:…>` converter of every route, and the parsers of ids and red
 
 Bad input never reaches a 500: an id no database integer can hold matches no route (404) or reads
 as "not given"; a JSON body nested too deep, with a lone UTF-16 surrogate or a non-finite number
-is refused with 400 and the JSON error shape.
+is refused with 400 and the JSON error shape. (An id fits a 32-bit integer column: MAX_ID.)
 """
 
 import math
@@ -17,13 +17,16 @@ from werkzeug.utils import cached_property
 
 from .text import nfc, nfc_deep
 
-MAX_ID = 2**63 - 1  # the largest integer SQLite and PostgreSQL (bigint) hold
+# The largest value of an Integer column: PostgreSQL's integer is 32 bits (SQLAlchemy casts the
+# parameter to it, so 2**31 already fails there), SQLite's 64. Every id is such a column.
+MAX_ID = 2**31 - 1
 _MAX_ID_DIGITS = len(str(MAX_ID))
 MAX_JSON_DEPTH = 64  # our bodies are a few levels deep (a question's data: four)
 
 
 def bounded_int(value):
-    """int(value) for `MultiDict.get(..., type=int)`: ValueError (so the default) beyond ±MAX_ID."""
+    """int(value) for `MultiDict.get(..., type=int)`: ValueError (so the default) beyond ±MAX_ID,
+    since such numbers are compared with Integer columns."""
     text = str(value).strip()
     if len(text.lstrip("+-")) > _MAX_ID_DIGITS:
         raise ValueError("out of range")
