@@ -49,6 +49,7 @@ def init_app(app):
     login_manager.login_message = None
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.install_template_gettext(app)
     text.install_nfc_guard(db)
     jobs.init_app(app)
 

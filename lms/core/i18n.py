@@ -1,6 +1,7 @@
-"""Locale selection: Vietnamese unless the person chose English."""
+"""Locale selection: Vietnamese unless the person chose English; the templates' gettext."""
 
-from flask import current_app, request, session
+import flask_babel
+from flask import current_app, g, request, session
 from flask_login import current_user
 
 
@@ -17,3 +18,25 @@ def select_locale():
 
 def select_timezone():
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def translations():
+    """This request's translations, looked up once: Flask-Babel's own template callables look them
+    up again (through several context lookups) for every string, which was most of the time a
+    page with a table of a few dozen rows took to render."""
+    try:
+        return g._lms_translations
+    except AttributeError:
+        found = g._lms_translations = flask_babel.get_translations()
+        return found
+
+
+def install_template_gettext(app):
+    """Replace the gettext callables Flask-Babel gave Jinja with ones that use `translations()`."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: translations().ugettext(string),
+        ngettext=lambda singular, plural, n: translations().ungettext(singular, plural, n),
+        newstyle=True,
+        pgettext=lambda context, string: translations().upgettext(context, string),
+        npgettext=lambda context, singular, plural, n: translations().unpgettext(context, singular, plural, n),
+    )

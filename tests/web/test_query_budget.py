@@ -227,3 +227,25 @@ def test_the_token_lookup_uses_the_unique_index(app, world, client):
         plan = " ".join(row[0] for row in db.session.execute(text(f"EXPLAIN {literal}")))
         db.session.rollback()
         assert re.search(r"Index (Only )?Scan using \w+ on api_token", plan), plan
+
+
+def test_a_page_looks_up_its_translations_once(app, world, monkeypatch):
+    """Templates translate a few hundred strings on a long list; the catalogue is found once per
+    request, not once per string (lms.core.i18n.install_template_gettext)."""
+    import flask_babel
+
+    from tests.conftest import csrf_from
+
+    materials(20, state="submitted", owner="gv.toan2")
+    reviewer = signed_in(app, "reviewer.toan")
+    lookups = []
+    original = flask_babel.get_translations
+    monkeypatch.setattr(flask_babel, "get_translations", lambda: lookups.append(1) or original())
+    pages = {}
+    for language in ("vi", "en"):
+        reviewer.post("/lang", data={"lang": language, "csrf_token": csrf_from(reviewer, "/account/password")})
+        lookups.clear()
+        pages[language] = reviewer.get("/reviews/queue").get_data(as_text=True)
+        assert pages[language].count('<tr data-item="material-') == 20
+        assert len(lookups) <= 2, len(lookups)
+    assert pages["vi"] != pages["en"]  # each in its language
