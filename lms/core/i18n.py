@@ -1,11 +1,13 @@
 """Locale selection: Vietnamese unless the person chose English; the templates' gettext."""
 
 import flask_babel
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 
 def select_locale():
+    if not has_request_context():  # the CLI, the worker: the district's language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     lang = session.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         return lang
