@@ -70,7 +70,8 @@ def draft_only(owner_status, seers_status, anonymous=302):
 
 ROUTES = {
     # pages
-    "materials.library": {"url": "/materials/", **everyone(200, 302)},
+    # "?grade=" (every grade): without arguments a student is sent on to their own grade.
+    "materials.library": {"url": "/materials/?grade=", **everyone(200, 302)},
     "materials.mine": {"url": "/materials/mine", **only({"teacher"})},
     "materials.upload": {"url": "/materials/upload", **only({"teacher"})},
     "materials.detail": {"url": url("/materials/{draft}"), **draft_only(200, 200)},

@@ -175,7 +175,7 @@ def test_pdf_is_served_inline_in_a_sandbox_with_ranges(world, login_as):
     material = upload_approved(pdf_bytes("Xem trực tiếp"), "xem.pdf")
     client = login_as("hs.6a1.01")
     page = client.get(f"/materials/{material.id}").get_data(as_text=True)
-    src = re.search(r'<iframe id="preview-pdf" src="([^"]+)"', page).group(1)
+    src = re.search(r'<iframe id="preview-pdf" data-src="([^"]+)"', page).group(1)
     response = client.get(src, buffered=True)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/pdf"
