@@ -272,7 +272,8 @@ class MaterialVersion(db.Model):
     processing_state = db.Column(db.String(20), nullable=False, default=Processing.PENDING.value)
     processing_error = db.Column(db.Text, nullable=True)
     processed_at = db.Column(db.DateTime(timezone=True), nullable=True)
-    extracted_text = db.Column(db.Text, nullable=True)
+    # The text of a 20-page PDF: loaded when asked for (search indexing), never with a list.
+    extracted_text = db.deferred(db.Column(db.Text, nullable=True))
     thumbnail_sha256 = db.Column(db.String(64), nullable=True)
     thumbnail_mime = db.Column(db.String(40), nullable=True)
     preview_sha256 = db.Column(db.String(64), nullable=True)  # images: the re-encoded copy shown

@@ -117,8 +117,11 @@ def library(filters):
 
 
 def owned_by(user):
-    """The user's own materials, every state, last changed first (a select, to paginate)."""
-    return (db.select(Material).where(Material.owner_id == user.id).options(*LISTED, ALL_VERSIONS)
+    """The user's own materials, every state, last changed first (a select, to paginate), with
+    their subjects and every version (the published one among them): the owner and school are
+    the user's, and are not loaded again per row."""
+    return (db.select(Material).where(Material.owner_id == user.id)
+            .options(db.joinedload(Material.subject), ALL_VERSIONS)
             .order_by(Material.updated_at.desc(), Material.id.desc()))
 
 
