@@ -64,7 +64,7 @@ def test_multiple_choice_weights_may_be_negative_and_the_total_is_clamped():
 
 @pytest.mark.parametrize("right, expected", [(0, 0.0), (1, 0.1), (2, 0.25), (3, 0.5), (4, 1.0)])
 def test_true_false_group_2025_rule(right, expected):
-    statements = [{"id": k, "text": f"Ý {k}", "correct": v} for k, v in zip("abcd", [True, False, True, False])]
+    statements = [{"id": k, "text": f"Ý {k}", "correct": v} for k, v in zip("abcd", [True, False, True, False], strict=True)]
     data = valid("true_false_group", {"statements": statements})
     answer = {s["id"]: (s["correct"] if i < right else not s["correct"]) for i, s in enumerate(statements)}
     assert score("true_false_group", data, answer) == expected
