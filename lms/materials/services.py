@@ -7,7 +7,6 @@ commits once. The workflow itself (submit, claim, decide, withdraw) is the revie
 
 from ..core import events
 from ..core.errors import DomainError, Forbidden, ValidationError, _
-from ..core.http import as_id
 from ..core.sanitize import clean_html
 from ..core.text import clean_line, fold
 from ..core.timeutil import utcnow
@@ -18,7 +17,7 @@ from ..files.services import Upload, accept_file, discard_unreferenced  # noqa: 
 from ..review import permissions as review_perms
 from ..review import services as review_services
 from ..review.workflow import Action, State, TransitionRefused
-from ..schools.models import Subject, Topic
+from ..schools import fields
 from . import permissions, signals
 from .models import (
     KIND_CATEGORIES,
@@ -80,41 +79,9 @@ def _choice(value, enum_cls, name, errors, required=True):
         return None
 
 
-def _subject(value, errors):
-    if isinstance(value, Subject):
-        return value
-    code = clean_line(value)
-    subject = db.session.scalar(db.select(Subject).where(Subject.code == code)) if code else None
-    if subject is None:
-        errors["subject"] = _("Chọn một môn học (mã môn, ví dụ: toan).")
-    return subject
-
-
-def _grade(value, subject, errors):
-    try:
-        grade = int(str(value).strip())
-    except (TypeError, ValueError):
-        errors["grade"] = _("Khối lớp là 6, 7 hoặc 8.")
-        return None
-    if grade not in (6, 7, 8) or (subject is not None and grade not in subject.grades):
-        errors["grade"] = _("Khối lớp là 6, 7 hoặc 8 (và môn học phải có ở khối này).")
-        return None
-    return grade
-
-
-def _topic(value, subject, grade, errors):
-    if isinstance(value, Topic):
-        value = value.id
-    if value in (None, "", "0", 0):
-        return None
-    topic_id = as_id(value)  # 1e20, "99999999999999999999", 1.5: no such topic (422), not an overflow
-    topic = db.session.get(Topic, topic_id) if topic_id else None
-    if topic is None:
-        errors["topic"] = _("Không có chủ đề/bài học này.")
-    elif subject is not None and grade is not None and (topic.subject_id != subject.id or topic.grade != grade):
-        errors["topic"] = _("Chủ đề/bài học không thuộc môn và khối lớp đã chọn.")
-        topic = None
-    return topic
+_subject = fields.subject  # the curriculum fields, shared with the other item types
+_grade = fields.grade
+_topic = fields.topic
 
 
 def validate_metadata(data):

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..review import permissions as review_perms
 from ..review import services as review_services
 from ..review.workflow import Action, State, TransitionRefused
+from ..schools import fields
 from ..schools.models import Subject, Topic
 from . import formats, permissions, types
 from .formats import aiken
@@ -65,43 +66,9 @@ def _clean_text(value):
 
 # --- metadata ----------------------------------------------------------------------------------
 
-def _subject(value, errors):
-    if isinstance(value, Subject):
-        return value
-    code = clean_line(value)
-    subject = db.session.scalar(db.select(Subject).where(Subject.code == code)) if code else None
-    if subject is None:
-        errors["subject"] = _("Chọn một môn học (mã môn, ví dụ: toan).")
-    return subject
-
-
-def _grade(value, subject, errors):
-    try:
-        grade = int(str(value).strip())
-    except (TypeError, ValueError):
-        errors["grade"] = _("Khối lớp là 6, 7 hoặc 8.")
-        return None
-    if grade not in (6, 7, 8) or (subject is not None and grade not in subject.grades):
-        errors["grade"] = _("Khối lớp là 6, 7 hoặc 8 (và môn học phải có ở khối này).")
-        return None
-    return grade
-
-
-def _topic(value, subject, grade, errors):
-    if isinstance(value, Topic):
-        value = value.id
-    if value in (None, "", "0", 0):
-        return None
-    try:
-        topic = db.session.get(Topic, int(value))
-    except (TypeError, ValueError):
-        topic = None
-    if topic is None:
-        errors["topic"] = _("Không có chủ đề/bài học này.")
-    elif subject is not None and grade is not None and (topic.subject_id != subject.id or topic.grade != grade):
-        errors["topic"] = _("Chủ đề/bài học không thuộc môn và khối lớp đã chọn.")
-        topic = None
-    return topic
+_subject = fields.subject  # the curriculum fields, shared with the other item types
+_grade = fields.grade
+_topic = fields.topic
 
 
 def _level(value, errors):
