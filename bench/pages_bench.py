@@ -10,7 +10,9 @@ Method (bench/README.md says more):
 - the schema (create_all), then the demo district through `flask lms seed-demo`, then 200 approved
   materials (real PDFs, processed: text and thumbnails) and a review queue, all through the
   services, as teachers and reviewers would make them;
-- gunicorn, 4 sync workers, the bare app first, then the application, with the same settings;
+- gunicorn, 4 sync workers, the bare app and the application side by side with the same
+  settings; each case is measured right after a run of the bare app at the same concurrency, and
+  its ratio is to that run (the load of others on a shared machine drifts during a run);
 - wrk (Debian: `apt-get install -y wrk`) with 2 threads and a Lua script that rotates 30 students'
   bearer tokens or session cookies (signed in through the real form and token endpoint), over
   `--duration` seconds per case at each number of connections. Without wrk, a Python load
@@ -407,44 +409,42 @@ def main():
         env.pop("LMS_HUEY_IMMEDIATE")
         (folder / "hello.py").write_text(HELLO)
 
-        def bare_flask(label):
-            with Gunicorn("hello:app", folder, env, args.workers) as bare:
-                for conns in concurrency:
-                    results.append((label, "bare", conns, *load(bare.port, [("GET", "/", {}, None)],
-                                                               conns, args.duration, folder)))
-                    print(results[-1], flush=True)
-
-        # The bare app before and after the cases: on a shared machine the load of others moves
-        # between the two, and their mean is the baseline.
+        # Both servers run side by side, the bare app idle while the application is loaded and
+        # the other way round. Each case is measured right after a run of the bare app at the
+        # same concurrency, and its ratio is to that run: on a shared machine the load of
+        # others drifts during a run, and a baseline taken minutes earlier would not hold.
         results = []
-        bare_flask("bare_before")
-        with Gunicorn("wsgi:app", ROOT, env, args.workers) as server:
+        bare_requests = [("GET", "/", {}, None)]
+        bare_seconds = max(3, args.duration // 2)
+        with Gunicorn("hello:app", folder, env, args.workers) as bare, \
+                Gunicorn("wsgi:app", ROOT, env, args.workers) as server:
             chosen = cases(server.port)
             wanted = args.only.split(",") if args.only else list(chosen)
             for name in wanted:
                 kind, requests = chosen[name]
                 check(server.port, requests, name)
                 for conns in concurrency:
-                    results.append((name, kind, conns, *load(server.port, requests, conns, args.duration,
-                                                             folder)))
-                    print(results[-1], flush=True)
-        bare_flask("bare_after")
-        baseline = {conns: sum(rps for name, _k, c, rps, *_ in results if c == conns and name.startswith("bare"))
-                    / 2 for conns in concurrency}
+                    baseline = load(bare.port, bare_requests, conns, bare_seconds, folder)
+                    measured = load(server.port, requests, conns, args.duration, folder)
+                    results.append((name, kind, conns, *measured, baseline[0]))
+                    print(f"{name} at {conns}: {measured[0]:.0f} req/s, bare {baseline[0]:.0f}", flush=True)
 
     database = "PostgreSQL" if args.database else "SQLite"
     print(f"\n{database}, gunicorn {args.workers} sync workers, {os.cpu_count()} CPUs, "
-          f"{'wrk -t2' if load is run_wrk else 'Python load'}, {args.duration} s per case")
-    print(f"{'case':<14}{'conns':>6}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'% bare':>8}{'errors':>8}  goal")
+          f"{'wrk -t2' if load is run_wrk else 'Python load'}, {args.duration} s per case "
+          f"(bare Flask {bare_seconds} s just before each)")
+    print(f"{'case':<14}{'conns':>6}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'bare/s':>8}{'% bare':>8}"
+          f"{'errors':>7}  goal")
     failed = False
-    for name, kind, conns, rps, p50, p99, failures in results:
-        ratio = 100 * rps / baseline[conns]
+    for name, kind, conns, rps, p50, p99, failures, bare_rps in results:
+        ratio = 100 * rps / bare_rps if bare_rps else 0.0
         goal = GOALS.get(kind)
         verdict = ""
         if goal is not None:
             ok = ratio >= goal and (conns < 64 or p99 < 250)
             verdict = f"{'ok' if ok else 'MISSED'} (>= {goal:.0f}%{', p99 < 250 ms' if conns >= 64 else ''})"
-        print(f"{name:<14}{conns:>6}{rps:>10.0f}{p50:>9.1f}{p99:>9.1f}{ratio:>7.1f}%{failures:>8}  {verdict}")
+        print(f"{name:<14}{conns:>6}{rps:>8.0f}{p50:>9.1f}{p99:>9.1f}{bare_rps:>8.0f}{ratio:>7.1f}%{failures:>7}"
+              f"  {verdict}")
         failed = failed or failures > 0
     return 1 if failed else 0
 
