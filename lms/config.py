@@ -56,6 +56,10 @@ class Defaults:
     IMPORT_MAX_CELL_CHARS = 1000
     IMPORT_MAX_UNCOMPRESSED_MB = 50  # all the members of an XLSX/DOCX together, inflated
     HUEY_IMMEDIATE = False
+    # Shared answers (core/cache.py: the approved library, published materials) are emptied by the
+    # after-commit events of what they show; this bounds what no event announces (a renamed
+    # school or teacher). 0 turns them off.
+    CACHE_SECONDS = 300
     SEARCH_ENABLED = True
 
 

@@ -102,7 +102,7 @@ def region(name):
     found = regions.get(name)
     if found is None:
         found = regions[name] = Region(name, os.path.join(current_app.instance_path, "cache"),
-                                       current_app.config.get("CACHE_SECONDS", 300))
+                                       current_app.config["CACHE_SECONDS"])
     return found
 
 
