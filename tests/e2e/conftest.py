@@ -32,6 +32,19 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
+def _closing(body):
+    """The response body, closed once it has been sent or dropped. Werkzeug's server closes it in a
+    `finally` that first reads what the client left on a socket it may already have reset (a page
+    the browser left mid-load), so a dropped response could keep its file open (a ResourceWarning,
+    an error under filterwarnings=error); a generator's `finally` runs when it is exhausted or
+    garbage-collected."""
+    try:
+        yield from body
+    finally:
+        if hasattr(body, "close"):
+            body.close()
+
+
 class LiveServer:
     """The app on 127.0.0.1 and a free port, one thread per request, like a real deployment."""
 
@@ -46,7 +59,7 @@ class LiveServer:
         # test fails with the traceback instead of a puzzling "element not found".
         def wsgi(environ, start_response):
             try:
-                return app(environ, start_response)
+                return _closing(app(environ, start_response))
             except Exception:
                 self.errors.append(f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}\n"
                                    + traceback.format_exc())
