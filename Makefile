@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 WORKERS ?= 2
 PG_TEST_URL ?= postgresql://127.0.0.1:5432/test
+# pytest-xdist processes for `make test` (logical: one per CPU; 0: a single process). Each has
+# databases of its own (tests/conftest.py); worksteal keeps every one busy to the end of the run.
+TEST_WORKERS ?= logical
+PYTEST := $(BIN)/pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
 CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: run test test-sqlite test-postgres install install-test chromium translations lint clean
@@ -53,24 +57,28 @@ chromium:
 run: install
 	@$(BIN)/python bin/run --port $(PORT) --workers $(WORKERS)
 
-# SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set or it answers on 127.0.0.1:5432.
-# With CI=true the PostgreSQL run and the browser tests are required.
+# SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set or a server answers on
+# 127.0.0.1:5432 (the tests make their own databases there). With CI=true the PostgreSQL run and
+# the browser tests are required. The browser tests run once: in the PostgreSQL run, the
+# production database, when there is one (they test pages; the web tests cover both databases).
 test: install-test
 	$(BIN)/ruff check lms tests bench
-	$(MAKE) --no-print-directory test-sqlite
 	@url="$${TEST_DATABASE_URL:-}"; \
-	if [ -z "$$url" ] && $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_TEST_URL)', connect_timeout=3).close()" 2>/dev/null; then url="$(PG_TEST_URL)"; fi; \
-	if [ -n "$$url" ]; then $(MAKE) --no-print-directory test-postgres TEST_DATABASE_URL="$$url"; \
+	if [ -z "$$url" ] && $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_TEST_URL)', dbname='postgres', connect_timeout=3).close()" 2>/dev/null; then url="$(PG_TEST_URL)"; fi; \
+	if [ -n "$$url" ]; then \
+	  $(MAKE) --no-print-directory test-sqlite SQLITE_SELECT="-m 'not e2e'" && \
+	  $(MAKE) --no-print-directory test-postgres TEST_DATABASE_URL="$$url"; \
 	elif [ "$${CI:-}" = "true" ]; then echo "CI=true: PostgreSQL is required but does not answer on 127.0.0.1:5432"; exit 1; \
-	else echo "PostgreSQL not reachable: skipped the PostgreSQL run (set TEST_DATABASE_URL)"; fi
+	else echo "PostgreSQL not reachable: the SQLite run only (set TEST_DATABASE_URL for both)"; \
+	  $(MAKE) --no-print-directory test-sqlite; fi
 
 test-sqlite: install-test
-	@echo "== test suite on SQLite"
-	env -u TEST_DATABASE_URL $(BIN)/pytest -p no:cacheprovider
+	@echo "== test suite on SQLite$(if $(SQLITE_SELECT), (the browser tests in the PostgreSQL run))"
+	env -u TEST_DATABASE_URL $(PYTEST) $(SQLITE_SELECT)
 
 test-postgres: install-test
 	@echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL))"
-	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -p no:cacheprovider
+	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PYTEST)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check lms tests bench
