@@ -83,66 +83,94 @@ def groups_of(user):
         .where(subject_group_member.c.user_id == user.id).order_by(Subject.position, Subject.code)).all()
 
 
-def _select(cls, states, subject=None, subject_ids=None, where=()):
-    query = db.select(cls).where(cls.state.in_([s.value for s in states]), *[w(cls) for w in where])
-    if subject is not None:
-        query = query.where(cls.subject_id == subject.id)
-    if subject_ids is not None:
-        query = query.where(cls.subject_id.in_(subject_ids))
+@functools.cache
+def _statement(cls, states, by_subject=False, by_pool=False, not_owner=False, claimant=False, limited=False,
+               count=False):
+    """A list's statement for one kind, built once per shape (lists run them on every request);
+    the user, subject, pool and limit are bound when it runs (_params)."""
+    query = db.select(cls).where(cls.state.in_(states))
+    if not_owner:
+        query = query.where(cls.owner_id != db.bindparam("user_id"))
+    if claimant:
+        query = query.where(cls.claimed_by_id == db.bindparam("user_id"))
+    if by_subject:
+        query = query.where(cls.subject_id == db.bindparam("subject_id"))
+    if by_pool:
+        query = query.where(cls.subject_id.in_(db.bindparam("subject_ids", expanding=True)))
+    if count:
+        return db.select(db.func.count()).select_from(query.subquery())
+    query = query.options(*cls.list_options())
+    if limited:
+        query = query.order_by(cls.submitted_at, cls.id).limit(db.bindparam("limit"))
     return query
 
 
-def _items(states, item_type=None, subject=None, subject_ids=None, where=(), limit=None):
+def _shape(states, subject=None, subject_ids=None, user=None, not_owner=False, claimant=False, limit=None):
+    """(the _statement arguments but the class, the parameters to run it with)."""
+    params = {}
+    if user is not None:
+        params["user_id"] = user.id
+    if subject is not None:
+        params["subject_id"] = subject.id
+    if subject_ids is not None:
+        params["subject_ids"] = sorted(subject_ids)
+    if limit is not None:
+        params["limit"] = limit
+    shape = dict(states=tuple(sorted(s.value for s in states)), by_subject=subject is not None,
+                 by_pool=subject_ids is not None, not_owner=not_owner, claimant=claimant,
+                 limited=limit is not None)
+    return shape, params
+
+
+def _items(states, item_type=None, subject=None, subject_ids=None, limit=None, **who):
     """The items of every registered kind (or of `item_type`), with what lists show eager-loaded
     (ReviewableMixin.list_options): one statement per kind, and per kind for its versions. With
-    `limit`, only the `limit` oldest submissions of each kind."""
+    `limit`, only the `limit` oldest submissions of each kind. `who`: user= with not_owner=True
+    (leave out the user's own) or claimant=True (only what the user claimed)."""
+    shape, params = _shape(states, subject, subject_ids, limit=limit, **who)
     found = []
     for cls in item_classes(item_type):
-        query = _select(cls, states, subject, subject_ids, where).options(*cls.list_options())
-        if limit is not None:
-            query = query.order_by(cls.submitted_at, cls.id).limit(limit)
-        found.extend(db.session.scalars(query).unique().all())
+        found.extend(db.session.scalars(_statement(cls, **shape), params).unique().all())
     return found
 
 
-def _queue_filters(user):
-    """(subject ids or None, where) of the user's queue, or None when it is empty by definition."""
+def _queue_pool(user):
+    """The subject ids of the user's queue (None: every pool), or False when it is empty by
+    definition."""
     if not can_use_queue(user):
-        return None
+        return False
     subject_ids = pool_subject_ids(user)
     if subject_ids is not None and not subject_ids:
-        return None
-    return subject_ids, [lambda cls: cls.owner_id != user.id]
+        return False
+    return subject_ids
 
 
 def queue(user, item_type=None, subject=None, limit=None):
     """Items waiting (submitted) in the pools of the user's subject groups, oldest first; the
     district admin sees every pool. The user's own items are left out: they cannot claim them.
     With `limit`, the `limit` oldest only (a page of the queue is a slice of them)."""
-    found = _queue_filters(user)
-    if found is None:
+    subject_ids = _queue_pool(user)
+    if subject_ids is False:
         return []
-    subject_ids, where = found
     now = utcnow()
-    items = _items({State.SUBMITTED}, item_type, subject, subject_ids, where=where, limit=limit)
+    items = _items({State.SUBMITTED}, item_type, subject, subject_ids, limit=limit, user=user, not_owner=True)
     return _sorted(_entry(item, now) for item in items)[:limit]
 
 
 def queue_count(user, item_type=None, subject=None):
     """How many items `queue` would list: one count per kind."""
-    found = _queue_filters(user)
-    if found is None:
+    subject_ids = _queue_pool(user)
+    if subject_ids is False:
         return 0
-    subject_ids, where = found
-    return sum(db.session.scalar(db.select(db.func.count()).select_from(
-        _select(cls, {State.SUBMITTED}, subject, subject_ids, where).subquery()))
-        for cls in item_classes(item_type))
+    shape, params = _shape({State.SUBMITTED}, subject, subject_ids, user=user, not_owner=True)
+    return sum(db.session.scalar(_statement(cls, **shape, count=True), params)
+               for cls in item_classes(item_type))
 
 
 def claimed_items(user, item_type=None):
     """What the user has claimed and not decided yet, oldest submission first."""
     now = utcnow()
-    items = _items({State.IN_REVIEW}, item_type, where=[lambda cls: cls.claimed_by_id == user.id])
+    items = _items({State.IN_REVIEW}, item_type, user=user, claimant=True)
     return _sorted(_entry(item, now) for item in items)
 
 
