@@ -13,6 +13,11 @@ from pathlib import Path
 
 import pytest
 
+# `make run` serves the embedded default (SQLite in instance/) whatever database the suite is run
+# against, so it is tested once: in the SQLite pass.
+pytestmark = pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")),
+                                reason="make run uses SQLite; tested in the SQLite pass")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
