@@ -6,6 +6,8 @@ library starts at the student's own grade; a PDF is offered as its first page's 
 "open" button rather than a frame a phone shows badly (nothing is loaded into a frame).
 """
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -86,8 +88,10 @@ def test_library_starts_at_the_students_grade_with_compact_cards(phone, sign_in)
 
     # Every grade is one choice away.
     page.locator("#library-filters-toggle").click()
+    # Wait for the fold to finish opening: a click on a form still sliding open may miss it.
+    expect(page.locator("#library-filters")).to_have_class(re.compile(r"\bshow\b"))
     page.locator("#f-grade").select_option("")
-    with page.expect_navigation():
-        page.locator("#filter-submit").click()
+    page.locator("#filter-submit").click()
+    page.wait_for_url(re.compile(r"[?&]grade=(&|$)"))
     expect(page.locator("#f-grade")).to_have_value("")
     expect(cards).to_have_count(4)
