@@ -49,6 +49,7 @@ def create_app(test_config=None):
 
     from .accounts.views import bp as accounts_bp
     from .api import bp as api_bp
+    from .assignments.views import bp as assignments_bp
     from .home.views import bp as home_bp
     from .materials.views import bp as materials_bp
     from .questions.views import bp as questions_bp
@@ -61,6 +62,7 @@ def create_app(test_config=None):
     app.register_blueprint(review_bp)
     app.register_blueprint(materials_bp)
     app.register_blueprint(questions_bp)
+    app.register_blueprint(assignments_bp)
     app.register_blueprint(api_bp)
 
     if app.config["PROXY_COUNT"]:

@@ -1,0 +1,1 @@
+"""Homework: assignments, quiz attempts, submissions, grading, tracking (issue 11)."""

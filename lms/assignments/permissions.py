@@ -1,0 +1,65 @@
+"""Who may do what with homework. Predicates take the user explicitly; views, the API, templates
+and tests ask the same ones.
+
+- A teacher assigns to the classrooms they teach (a Teaching row) and manages their own
+  assignments (edit, grade, track, release marks, answer students' questions).
+- A student sees an assignment given to a classroom they are enrolled in; anyone else gets 404
+  (another class's or school's homework does not exist for them).
+- A school admin sees (read-only) the tracking of their own school's assignments.
+"""
+
+from sqlalchemy import exists, select
+
+from ..accounts.models import Role
+from ..accounts.permissions import is_school_admin, is_signed_in, is_student, is_teacher
+from ..extensions import db
+from ..schools.models import Enrollment, Teaching
+from .models import assignment_classroom
+
+
+def can_assign(user):
+    return is_teacher(user)
+
+
+def teaches(user, classroom):
+    """The teacher has a teaching assignment in this classroom (any subject)."""
+    if not is_teacher(user) or classroom is None:
+        return False
+    return db.session.scalar(select(exists().where(
+        Teaching.teacher_id == user.id, Teaching.classroom_id == classroom.id))) or False
+
+
+def can_manage(user, assignment):
+    """Edit, grade, track, release marks, answer questions: the assignment's own teacher."""
+    return is_teacher(user) and assignment.teacher_id == user.id
+
+
+def is_assigned(user, assignment):
+    """The student is enrolled in one of the assignment's classrooms."""
+    if not is_student(user):
+        return False
+    return db.session.scalar(select(exists().where(
+        Enrollment.student_id == user.id,
+        Enrollment.classroom_id == assignment_classroom.c.classroom_id,
+        assignment_classroom.c.assignment_id == assignment.id))) or False
+
+
+def can_view(user, assignment):
+    """Seeing the assignment at all (404 otherwise)."""
+    if not is_signed_in(user):
+        return False
+    if can_manage(user, assignment):
+        return True
+    if user.role == Role.SCHOOL_ADMIN:
+        return is_school_admin(user) and user.school_id == assignment.school_id
+    return is_assigned(user, assignment)
+
+
+def can_track(user, assignment):
+    """The tracking, gradebook and item analysis: its teacher, and their school's admin."""
+    return can_manage(user, assignment) or (is_school_admin(user) and user.school_id == assignment.school_id)
+
+
+def can_do(user, assignment):
+    """Start an attempt, save answers, submit work, record a view: an assigned student."""
+    return is_assigned(user, assignment)

@@ -1,0 +1,3 @@
+"""Homework pages: the student side."""
+
+from . import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Homework pages: the teacher side."""
+
+from . import bp  # noqa: F401
