@@ -22,7 +22,7 @@ from ..extensions import db
 from ..files.models import StoredFile  # noqa: F401  (the relationship below names it)
 from ..review.models import ReviewableMixin
 from ..review.registry import register_item_type
-from ..review.workflow import Action, State
+from ..review.versions import VERSION_STATUS_LABELS, VersionedItemMixin, VersionStatus  # noqa: F401  (re-exported)
 
 __all__ = ["Material", "MaterialVersion"]
 
@@ -52,14 +52,6 @@ class License(enum.StrEnum):
     CC_BY_NC_SA = "cc_by_nc_sa"
     CC0 = "cc0"
     SCHOOL_ONLY = "school_only"
-
-
-class VersionStatus(enum.StrEnum):
-    DRAFT = "draft"
-    UNDER_REVIEW = "under_review"
-    PUBLISHED = "published"
-    CURRENT = "current"
-    SUPERSEDED = "superseded"
 
 
 class Processing(enum.StrEnum):
@@ -103,13 +95,6 @@ LICENSE_LABELS = {
     License.CC0: "CC0",
     License.SCHOOL_ONLY: _l("Chỉ dùng trong nhà trường — bảo lưu mọi quyền"),
 }
-VERSION_STATUS_LABELS = {
-    VersionStatus.DRAFT: _l("Bản nháp"),
-    VersionStatus.UNDER_REVIEW: _l("Đang thẩm định"),
-    VersionStatus.PUBLISHED: _l("Đang công bố"),
-    VersionStatus.CURRENT: _l("Hiện hành (chưa công bố)"),
-    VersionStatus.SUPERSEDED: _l("Đã thay thế"),
-}
 PROCESSING_LABELS = {
     Processing.PENDING: _l("Đang xử lí"),
     Processing.OK: _l("Đã xử lí"),
@@ -133,7 +118,7 @@ def _in(column, enum_cls):
     return f"{column} IN ({', '.join(repr(m.value) for m in enum_cls)})"
 
 
-class Material(ReviewableMixin, db.Model):
+class Material(VersionedItemMixin, ReviewableMixin, db.Model):
     __tablename__ = "material"
     __table_args__ = (
         CheckConstraint("grade BETWEEN 6 AND 8", name="grade_thcs"),
@@ -175,9 +160,6 @@ class Material(ReviewableMixin, db.Model):
     def latest_version(self):
         return self.versions[-1] if self.versions else None
 
-    def version(self, number):
-        return next((v for v in self.versions if v.number == number), None)
-
     def version_by_id(self, version_id):
         return next((v for v in self.versions if v.id == version_id), None)
 
@@ -195,10 +177,6 @@ class Material(ReviewableMixin, db.Model):
 
     # --- review hooks ---------------------------------------------------------------------
 
-    def current_version_number(self):
-        latest = self.latest_version
-        return latest.number if latest else None
-
     @classmethod
     def list_options(cls):
         return (*super().list_options(), db.selectinload(cls.versions))
@@ -206,43 +184,8 @@ class Material(ReviewableMixin, db.Model):
     def title_for_queue(self):
         return self.title
 
-    def is_published(self):
-        """An approved version stays visible while a newer one is under review (or was refused)."""
-        return self.published_version_id is not None and self.state != State.WITHDRAWN
-
     def item_url(self):
         return f"/materials/{self.id}"
-
-    def on_transition(self, action, from_state, to_state, actor):
-        """Keep version statuses in step with the workflow; approval publishes the newest version
-        and supersedes the one students saw until now."""
-        latest = self.latest_version
-        if latest is None:
-            return
-        action = Action(action)
-        if action == Action.SUBMIT:
-            latest.status = VersionStatus.UNDER_REVIEW.value
-        elif action == Action.APPROVE:
-            previous = self.published_version
-            if previous is not None and previous is not latest:
-                previous.status = VersionStatus.SUPERSEDED.value
-            latest.status = VersionStatus.PUBLISHED.value
-            self.published_version = latest
-            self.published_version_id = latest.id
-            self.published_at = utcnow()
-        elif action in (Action.REQUEST_CHANGES, Action.REJECT):
-            latest.status = VersionStatus.CURRENT.value
-        elif action == Action.WITHDRAW:
-            if to_state == State.WITHDRAWN:
-                # Taken out of the library: nothing of it is published any more.
-                published = self.published_version
-                if published is not None:
-                    published.status = VersionStatus.CURRENT.value
-                self.published_version = None
-                self.published_version_id = None
-            elif latest.status == VersionStatus.UNDER_REVIEW:
-                latest.status = VersionStatus.DRAFT.value
-        self.updated_at = utcnow()
 
 
 register_item_type(Material)

@@ -29,18 +29,10 @@ from ..core.timeutil import utcnow
 from ..extensions import db
 from ..review.models import ReviewableMixin
 from ..review.registry import register_item_type
-from ..review.workflow import Action, State
+from ..review.versions import VERSION_STATUS_LABELS, VersionedItemMixin, VersionStatus  # noqa: F401  (re-exported)
 from .types import LEVELS, TYPES
 
 __all__ = ["Question", "QuestionVersion", "QuestionImport"]
-
-
-class VersionStatus(enum.StrEnum):
-    DRAFT = "draft"
-    UNDER_REVIEW = "under_review"
-    PUBLISHED = "published"
-    CURRENT = "current"
-    SUPERSEDED = "superseded"
 
 
 class ImportState(enum.StrEnum):
@@ -48,13 +40,6 @@ class ImportState(enum.StrEnum):
     CONFIRMED = "confirmed"
 
 
-VERSION_STATUS_LABELS = {
-    VersionStatus.DRAFT: _l("Bản nháp"),
-    VersionStatus.UNDER_REVIEW: _l("Đang thẩm định"),
-    VersionStatus.PUBLISHED: _l("Đang công bố"),
-    VersionStatus.CURRENT: _l("Hiện hành (chưa công bố)"),
-    VersionStatus.SUPERSEDED: _l("Đã thay thế"),
-}
 LEVEL_LABELS = {
     "nhan_biet": _l("Nhận biết"),
     "thong_hieu": _l("Thông hiểu"),
@@ -79,7 +64,7 @@ def _in(column, values):
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class Question(ReviewableMixin, db.Model):
+class Question(VersionedItemMixin, ReviewableMixin, db.Model):
     __tablename__ = "question"
     __table_args__ = (
         CheckConstraint("grade BETWEEN 6 AND 8", name="grade_thcs"),
@@ -121,9 +106,6 @@ class Question(ReviewableMixin, db.Model):
     def latest_version(self):
         return self.current_version
 
-    def version(self, number):
-        return next((v for v in self.versions if v.number == number), None)
-
     @property
     def level_label(self):
         return LEVEL_LABELS.get(self.level, "")
@@ -134,10 +116,6 @@ class Question(ReviewableMixin, db.Model):
 
     # --- review hooks ---------------------------------------------------------------------
 
-    def current_version_number(self):
-        current = self.current_version
-        return current.number if current is not None else None
-
     @classmethod
     def list_options(cls):
         return (*super().list_options(), db.joinedload(cls.current_version))
@@ -145,42 +123,8 @@ class Question(ReviewableMixin, db.Model):
     def title_for_queue(self):
         return self.summary or f"#{self.id}"
 
-    def is_published(self):
-        """An approved version stays in the bank while a newer one is under review (or refused)."""
-        return self.published_version_id is not None and self.state != State.WITHDRAWN
-
     def item_url(self):
         return f"/questions/{self.id}"
-
-    def on_transition(self, action, from_state, to_state, actor):
-        """Keep version statuses in step with the workflow; approval publishes the newest version
-        and supersedes the one the bank showed until now."""
-        latest = self.current_version
-        if latest is None:
-            return
-        action = Action(action)
-        if action == Action.SUBMIT:
-            latest.status = VersionStatus.UNDER_REVIEW.value
-        elif action == Action.APPROVE:
-            previous = self.published_version
-            if previous is not None and previous is not latest:
-                previous.status = VersionStatus.SUPERSEDED.value
-            latest.status = VersionStatus.PUBLISHED.value
-            self.published_version = latest
-            self.published_version_id = latest.id
-            self.published_at = utcnow()
-        elif action in (Action.REQUEST_CHANGES, Action.REJECT):
-            latest.status = VersionStatus.CURRENT.value
-        elif action == Action.WITHDRAW:
-            if to_state == State.WITHDRAWN:
-                published = self.published_version
-                if published is not None:
-                    published.status = VersionStatus.CURRENT.value
-                self.published_version = None
-                self.published_version_id = None
-            elif latest.status == VersionStatus.UNDER_REVIEW:
-                latest.status = VersionStatus.DRAFT.value
-        self.updated_at = utcnow()
 
 
 register_item_type(Question)
