@@ -39,9 +39,11 @@ def create_app(test_config=None):
     from . import models  # noqa: F401
     from .core import errors, security
     from .home import navigation
+    from .assignments import jobs as _assignments_jobs  # noqa: F401  (the deadline job)
     from .materials import jobs as _materials_jobs  # noqa: F401
     from .materials import queries as _materials_queries  # noqa: F401  (empties the library cache)
     from .schools import jobs as _schools_jobs  # noqa: F401
+    from .search import jobs as _search_jobs  # noqa: F401  (indexes what the events announce)
 
     errors.init_app(app)
     security.init_app(app)
@@ -53,8 +55,10 @@ def create_app(test_config=None):
     from .home.views import bp as home_bp
     from .materials.views import bp as materials_bp
     from .questions.views import bp as questions_bp
+    from .reports.views import bp as reports_bp
     from .review.views import bp as review_bp
     from .schools.views import bp as schools_bp
+    from .search.views import bp as search_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
@@ -62,6 +66,8 @@ def create_app(test_config=None):
     app.register_blueprint(review_bp)
     app.register_blueprint(materials_bp)
     app.register_blueprint(questions_bp)
+    app.register_blueprint(search_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(assignments_bp)
     app.register_blueprint(api_bp)
 

@@ -4,7 +4,20 @@ Each module registers its routes on `blueprint.bp` when imported; importing them
 is what puts them on the blueprint the factory registers.
 """
 
-from . import auth, etag, materials, openapi, questions, review, views  # noqa: F401  (their routes register on bp)
+from . import (  # noqa: F401  (their routes register on bp)
+    assignments,
+    auth,
+    etag,
+    materials,
+    openapi,
+    questions,
+    reports,
+    review,
+    search,
+    submissions,
+    tracking,
+    views,
+)
 from .blueprint import bp
 
 __all__ = ["bp"]

@@ -393,6 +393,30 @@ def write_xlsx(headers, rows, title="Sheet1"):
     return out.getvalue()
 
 
+def write_xlsx_sheets(sheets):
+    """An XLSX of several sheets, each (title, headers, rows), neutralised as `write_xlsx` does
+    (report exports: a cover sheet, then one sheet per table). The header row is bold and frozen."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    bold = Font(bold=True)
+    for title, headers, rows in sheets:
+        sheet = workbook.create_sheet(title=title)
+        for row in [headers, *rows]:
+            sheet.append([formula_safe(value) for value in row])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+        for cell in sheet[1]:
+            cell.font = bold
+        sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
 def write_csv(headers, rows, delimiter=","):
     """Build a CSV (UTF-8 with a byte-order mark, so that Excel reads Vietnamese) in memory,
     every cell neutralised by `formula_safe`."""

@@ -9,6 +9,7 @@ from flask_login import current_user
 from ..accounts import permissions as account_perms
 from ..materials import permissions as material_perms
 from ..questions import permissions as question_perms
+from ..reports import permissions as report_perms
 from ..review import permissions as review_perms
 from ..schools import permissions as school_perms
 
@@ -26,6 +27,7 @@ NAVIGATION = [
     (_l("Câu hỏi của tôi"), "questions.mine", question_perms.can_author, None),
     (_l("Hàng đợi thẩm định"), "review.queue", review_perms.can_use_queue, None),
     (_l("Bộ câu hỏi chờ thẩm định"), "questions.sets", review_perms.can_use_queue, None),
+    (_l("Báo cáo thống kê"), "reports.dashboard", report_perms.can_view_reports, None),
     (_l("Trường học"), "schools.school_list", school_perms.can_manage_schools, ADMIN),
     (_l("Tổ thẩm định"), "schools.group_list", school_perms.can_manage_groups, ADMIN),
     (_l("Tiêu chí thẩm định"), "review.criteria", review_perms.can_manage_criteria, ADMIN),

@@ -1,0 +1,630 @@
+"""The district's oversight statistics (issue 13): read-only, each report a fixed number of SQL
+statements whatever the number of schools, teachers or students (aggregation happens in the
+database; Python only shapes the grouped rows and computes medians and percentiles).
+
+Every report takes `Filters`: the school year (its period runs from 1 August to 31 July, local
+time, as `schools.services.school_year_name` counts years), optionally one subject, one grade and
+one school (None: every school of the district).
+
+Definitions (shown on the pages and in the exports):
+- a teacher *uploaded* / *authored* when they created a material / question in the period, and
+  *assigned work* when they gave an assignment to a class of the school year;
+- *approval rate*: approvals among the reviewers' decisions (approve, request changes, reject)
+  taken in the period; *time to decision*: from the item's latest submission before the decision;
+- an assignment's work is *complete* for a student when a quiz attempt was submitted, a written
+  submission handed in, or (material assignments) the material opened; *on time* when that
+  happened by the due time (late flags of attempts and submissions); completion and on-time rates
+  count only assignments already due; the *mark* of a student's work is their best quiz mark or
+  the submission's mark; *students reached* did at least one thing (opened, started, handed in);
+- *online share*: the catalogue topics of a subject and grade that have an approved material, or
+  were used by an assignment (its material's topic, its questions' topics) in the school year.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, exists, func, literal_column, null, or_, select, union, union_all
+from sqlalchemy.orm import aliased
+
+from ..accounts.models import Role, User
+from ..assignments.models import (
+    Assignment,
+    AssignmentKind,
+    AssignmentQuestion,
+    Attempt,
+    AttemptState,
+    Inquiry,
+    MaterialView,
+    Submission,
+    assignment_classroom,
+)
+from ..core.errors import ValidationError, _
+from ..core.timeutil import utcnow
+from ..extensions import db
+from ..materials.models import Material
+from ..questions.models import Question
+from ..review.models import WorkflowEvent
+from ..review.workflow import Action, State
+from ..schools.models import Classroom, Enrollment, Guardian, School, SchoolYear, Subject, Teaching, Topic
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+ONLINE_TARGET = 0.35  # the plan's target: on average 35% of the programme delivered online
+GRADES = (6, 7, 8)
+ITEM_MODELS = (Material, Question)
+DECISIONS = (Action.APPROVE.value, Action.REQUEST_CHANGES.value, Action.REJECT.value)
+WAITING = (State.SUBMITTED.value, State.IN_REVIEW.value)
+
+
+@dataclass(frozen=True)
+class Filters:
+    year: SchoolYear
+    subject: Subject | None = None
+    grade: int | None = None
+    school_id: int | None = None
+
+    @property
+    def start(self):
+        first = int(self.year.name[:4])
+        return dt.datetime(first, 8, 1, tzinfo=ZONE).astimezone(dt.UTC)
+
+    @property
+    def end(self):
+        return dt.datetime(int(self.year.name[:4]) + 1, 8, 1, tzinfo=ZONE).astimezone(dt.UTC)
+
+    def with_school(self, school_id):
+        return Filters(self.year, self.subject, self.grade, school_id)
+
+    def as_args(self):
+        args = {"year": self.year.name}
+        if self.subject is not None:
+            args["subject"] = self.subject.code
+        if self.grade is not None:
+            args["grade"] = self.grade
+        if self.school_id is not None:
+            args["school"] = self.school_id
+        return args
+
+    @classmethod
+    def from_args(cls, args, strict=False):
+        """Filters from a query string (?year=2025-2026&subject=toan&grade=6&school=3). Unknown
+        values are a 422 naming the field when `strict` (the API), ignored on pages. Two statements."""
+        problems = {}
+        year_name = (args.get("year") or "").strip()
+        year = None
+        if year_name:
+            year = db.session.scalar(select(SchoolYear).where(SchoolYear.name == year_name))
+            if year is None:
+                problems["year"] = _("Không có năm học “%(name)s”.", name=year_name[:20])
+        if year is None:
+            from ..schools.services import current_school_year
+
+            year = current_school_year()
+        subject = None
+        code = (args.get("subject") or "").strip()
+        if code:
+            subject = db.session.scalar(select(Subject).where(Subject.code == code))
+            if subject is None:
+                problems["subject"] = _("Không có môn học mã “%(code)s”.", code=code[:30])
+        grade = _whole(args.get("grade"), GRADES, "grade", problems)
+        school_id = _whole(args.get("school") or args.get("school_id"), None, "school", problems)
+        if problems and strict:
+            raise ValidationError(_("Bộ lọc chưa hợp lệ."), problems)
+        return cls(year, subject, grade, school_id)
+
+
+def _whole(raw, allowed, name, problems):
+    raw = (str(raw) if raw is not None else "").strip()
+    if not raw:
+        return None
+    if not raw.isdecimal() or len(raw) > 9 or (allowed and int(raw) not in allowed):
+        problems[name] = _("Giá trị “%(value)s” không hợp lệ.", value=raw[:20])
+        return None
+    return int(raw)
+
+
+def filter_choices():
+    """(school years newest first, subjects, schools) for the filter form: three statements."""
+    years = db.session.scalars(select(SchoolYear).order_by(SchoolYear.name.desc())).all()
+    subjects = db.session.scalars(select(Subject).order_by(Subject.position)).all()
+    return years, subjects, schools()
+
+
+def schools(school_id=None):
+    query = select(School).order_by(School.code)
+    if school_id is not None:
+        query = query.where(School.id == school_id)
+    return db.session.scalars(query).all()
+
+
+# --------------------------------------------------------------------------- shared conditions
+
+
+def _item_conditions(model, f, period_column=None):
+    conditions = []
+    if period_column is not None:
+        conditions += [period_column >= f.start, period_column < f.end]
+    if f.school_id is not None:
+        conditions.append(model.school_id == f.school_id)
+    if f.subject is not None:
+        conditions.append(model.subject_id == f.subject.id)
+    if f.grade is not None:
+        conditions.append(model.grade == f.grade)
+    return conditions
+
+
+def _given_in_year(f, assignment=Assignment):
+    """The assignment was given to a class of the school year (of the grade, when filtered)."""
+    ac = assignment_classroom
+    classes = select(ac.c.assignment_id).join(Classroom, Classroom.id == ac.c.classroom_id).where(
+        ac.c.assignment_id == assignment.id, Classroom.school_year_id == f.year.id)
+    if f.grade is not None:
+        classes = classes.where(Classroom.grade == f.grade)
+    conditions = [exists(classes)]
+    if f.school_id is not None:
+        conditions.append(assignment.school_id == f.school_id)
+    if f.subject is not None:
+        conditions.append(assignment.subject_id == f.subject.id)
+    return conditions
+
+
+def _month(column):
+    """'YYYY-MM' of a timestamp in the district's zone."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(func.timezone(literal_column("'Asia/Ho_Chi_Minh'"), column), literal_column("'YYYY-MM'"))
+    return func.strftime(literal_column("'%Y-%m'"), column, literal_column("'+7 hours'"))
+
+
+def _constant(text):
+    """A constant text column written into the statement (no parameter whose type PostgreSQL
+    would have to guess in a UNION)."""
+    return literal_column(f"'{text}'")
+
+
+def percentile(values, fraction):
+    """The `fraction` quantile of `values` by linear interpolation between the closest ranks
+    (the definition of numpy's default and of spreadsheet PERCENTILE.INC); None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def rate(part, whole):
+    return part / whole if whole else None
+
+
+# --------------------------------------------------------------------------- teachers
+
+
+@dataclass
+class TeacherRow:
+    id: int
+    full_name: str
+    school_id: int
+    uploaded: int
+    authored: int
+    assigned: int
+
+    @property
+    def active(self):
+        return bool(self.uploaded or self.authored or self.assigned)
+
+
+def teacher_activity(f):
+    """Every active teacher (of the school, or of every school) with how many materials they
+    uploaded, questions they authored and assignments they gave: one statement."""
+    counts = []
+    for model in ITEM_MODELS:
+        counts.append(select(func.count(model.id)).where(
+            model.owner_id == User.id, *_item_conditions(model, f.with_school(None), model.created_at))
+                      .scalar_subquery())
+    assigned = select(func.count(Assignment.id)).where(
+        Assignment.teacher_id == User.id, *_given_in_year(f.with_school(None))).scalar_subquery()
+    query = (select(User.id, User.full_name, User.school_id, counts[0], counts[1], assigned)
+             .where(User.role == Role.TEACHER.value, User.active.is_(True), User.school_id.is_not(None))
+             .order_by(User.school_id, User.name_sort, User.id))
+    if f.school_id is not None:
+        query = query.where(User.school_id == f.school_id)
+    return [TeacherRow(*row) for row in db.session.execute(query)]
+
+
+@dataclass
+class TeacherSummary:
+    teachers: int = 0
+    uploaded: int = 0
+    authored: int = 0
+    assigned: int = 0
+    active: int = 0
+    building: int = 0  # uploaded a material or authored a question
+
+    def share(self, name):
+        return rate(getattr(self, name), self.teachers)
+
+
+def teacher_summary(rows):
+    """{school_id: TeacherSummary} and the district's total, from `teacher_activity` rows."""
+    by_school, total = {}, TeacherSummary()
+    for row in rows:
+        for summary in (by_school.setdefault(row.school_id, TeacherSummary()), total):
+            summary.teachers += 1
+            summary.uploaded += bool(row.uploaded)
+            summary.authored += bool(row.authored)
+            summary.assigned += bool(row.assigned)
+            summary.active += row.active
+            summary.building += bool(row.uploaded or row.authored)
+    return by_school, total
+
+
+# --------------------------------------------------------------------------- review
+
+
+def items_by_state(f):
+    """(item_type, school_id, state, subject_id, grade, n) of the materials and questions created
+    in the period: one statement."""
+    parts = []
+    for model in ITEM_MODELS:
+        parts.append(select(_constant(model.ITEM_TYPE).label("item_type"), model.school_id, model.state,
+                            model.subject_id, model.grade, func.count().label("n"))
+                     .where(*_item_conditions(model, f, model.created_at))
+                     .group_by(model.school_id, model.state, model.subject_id, model.grade))
+    return db.session.execute(union_all(*parts)).all()
+
+
+def review_decisions(f):
+    """(item_type, school_id, subject_id, grade, action, submitted_at, decided_at) of every decision
+    taken in the period, with the item's latest submission before it: one statement."""
+    decision, submit = WorkflowEvent, aliased(WorkflowEvent)
+    submitted = (select(func.max(submit.at))
+                 .where(submit.item_type == decision.item_type, submit.item_id == decision.item_id,
+                        submit.action == Action.SUBMIT.value, submit.at <= decision.at)
+                 .scalar_subquery())
+    parts = []
+    for model in ITEM_MODELS:
+        parts.append(select(decision.item_type, model.school_id, model.subject_id, model.grade, decision.action,
+                            submitted.label("submitted_at"), decision.at.label("decided_at"))
+                     .join(model, model.id == decision.item_id)
+                     .where(decision.item_type == model.ITEM_TYPE, decision.action.in_(DECISIONS),
+                            decision.at >= f.start, decision.at < f.end, *_item_conditions(model, f)))
+    return db.session.execute(union_all(*parts)).all()
+
+
+def queue_now(f):
+    """(item_type, school_id, subject_id, grade, state, submitted_at) of what waits for review now."""
+    parts = [select(_constant(m.ITEM_TYPE).label("item_type"), m.school_id, m.subject_id, m.grade, m.state,
+                    m.submitted_at).where(m.state.in_(WAITING), *_item_conditions(m, f)) for m in ITEM_MODELS]
+    return db.session.execute(union_all(*parts)).all()
+
+
+def _as_utc(value):
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+@dataclass
+class ReviewSummary:
+    decisions: int
+    approved: int
+    median_hours: float | None
+    p90_hours: float | None
+    waiting: int
+    oldest_days: float | None
+    median_wait_days: float | None
+
+    @property
+    def approval_rate(self):
+        return rate(self.approved, self.decisions)
+
+
+def review_summary(decisions, waiting, now=None):
+    """Approval rate, median and 90th percentile of submission → decision, and the queue's age."""
+    now = now or utcnow()
+    hours = [(_as_utc(d.decided_at) - _as_utc(d.submitted_at)).total_seconds() / 3600
+             for d in decisions if d.submitted_at is not None]
+    ages = [(now - _as_utc(w.submitted_at)).total_seconds() / 86400 for w in waiting if w.submitted_at]
+    return ReviewSummary(
+        decisions=len(decisions), approved=sum(d.action == Action.APPROVE.value for d in decisions),
+        median_hours=percentile(hours, 0.5), p90_hours=percentile(hours, 0.9),
+        waiting=len(waiting), oldest_days=max(ages) if ages else None, median_wait_days=percentile(ages, 0.5))
+
+
+def review_by(decisions, waiting, key):
+    """{key: ReviewSummary} grouped by `key(row)` (e.g. subject, or (type, subject, grade))."""
+    groups = {}
+    for d in decisions:
+        groups.setdefault(key(d), ([], []))[0].append(d)
+    for w in waiting:
+        groups.setdefault(key(w), ([], []))[1].append(w)
+    now = utcnow()
+    return {k: review_summary(d, w, now) for k, (d, w) in groups.items()}
+
+
+# --------------------------------------------------------------------------- assignments
+
+
+def _pairs_and_outcomes(f):
+    """One row per (assignment, class, enrolled student) of the school year, with what the
+    student did: the CTE both assignment statements aggregate."""
+    A, C, E, ac = Assignment, Classroom, Enrollment, assignment_classroom
+    attempts = (select(Attempt.assignment_id.label("aid"), Attempt.student_id.label("sid"),
+                       func.max(case((Attempt.state == AttemptState.SUBMITTED.value, 1), else_=0)).label("done"),
+                       func.max(case((and_(Attempt.state == AttemptState.SUBMITTED.value, Attempt.late.is_(False)), 1),
+                                     else_=0)).label("on_time"),
+                       func.max(Attempt.mark).label("mark"))
+                .group_by(Attempt.assignment_id, Attempt.student_id).subquery("att"))
+    S, V = Submission, MaterialView
+    now = utcnow()
+    is_material = A.kind == AssignmentKind.MATERIAL.value
+    done = case((or_(attempts.c.done == 1, S.id.is_not(None), and_(is_material, V.id.is_not(None))), 1), else_=0)
+    on_time = case((or_(attempts.c.on_time == 1, and_(S.id.is_not(None), S.late.is_(False)),
+                        and_(is_material, V.first_at <= A.due_at)), 1), else_=0)
+    reached = or_(attempts.c.aid.is_not(None), S.id.is_not(None), V.id.is_not(None))
+    due = and_(A.due_at <= now, E.student_id.is_not(None))
+    query = (select(A.id.label("aid"), A.school_id, A.subject_id, C.id.label("cid"), E.student_id.label("sid"),
+                    case((due, 1), else_=0).label("due"),
+                    case((due, done), else_=0).label("done"),
+                    case((due, on_time), else_=0).label("on_time"),
+                    case((reached, E.student_id)).label("reached_sid"),
+                    func.coalesce(attempts.c.mark, S.mark).label("mark"))
+             .join(ac, ac.c.assignment_id == A.id)
+             .join(C, C.id == ac.c.classroom_id)
+             .outerjoin(E, E.classroom_id == C.id)
+             .outerjoin(attempts, and_(attempts.c.aid == A.id, attempts.c.sid == E.student_id))
+             .outerjoin(S, and_(S.assignment_id == A.id, S.student_id == E.student_id))
+             .outerjoin(V, and_(V.assignment_id == A.id, V.student_id == E.student_id))
+             .where(C.school_year_id == f.year.id))
+    if f.school_id is not None:
+        query = query.where(A.school_id == f.school_id)
+    if f.subject is not None:
+        query = query.where(A.subject_id == f.subject.id)
+    if f.grade is not None:
+        query = query.where(C.grade == f.grade)
+    return query.cte("pairs")
+
+
+def _aggregates(p):
+    return (func.count(func.distinct(p.c.aid)).label("assignments"),
+            func.count(p.c.sid).label("pairs"),
+            func.count(func.distinct(p.c.sid)).label("students"),
+            func.count(func.distinct(p.c.reached_sid)).label("reached"),
+            func.coalesce(func.sum(p.c.due), 0).label("due"),
+            func.coalesce(func.sum(p.c.done), 0).label("done"),
+            func.coalesce(func.sum(p.c.on_time), 0).label("on_time"),
+            func.avg(p.c.mark).label("average_mark"),
+            func.count(p.c.mark).label("marked"))
+
+
+@dataclass
+class AssignmentRow:
+    school_id: int
+    classroom_id: int | None
+    classroom: str
+    grade: int | None
+    subject_id: int | None
+    assignments: int
+    pairs: int
+    students: int
+    reached: int
+    due: int
+    done: int
+    on_time: int
+    average_mark: float | None
+    marked: int
+
+    @property
+    def completion_rate(self):
+        return rate(self.done, self.due)
+
+    @property
+    def on_time_rate(self):
+        return rate(self.on_time, self.done)
+
+
+def assignment_stats(f):
+    """Per class and subject: assignments given, students, students reached, completion and
+    on-time rates, average mark. One statement."""
+    p = _pairs_and_outcomes(f)
+    query = (select(p.c.school_id, p.c.cid, Classroom.name, Classroom.grade, p.c.subject_id, *_aggregates(p))
+             .join(Classroom, Classroom.id == p.c.cid)
+             .group_by(p.c.school_id, p.c.cid, Classroom.name, Classroom.grade, p.c.subject_id)
+             .order_by(p.c.school_id, Classroom.grade, Classroom.name, p.c.subject_id))
+    return [_assignment_row(row) for row in db.session.execute(query)]
+
+
+def assignment_school_totals(f):
+    """{school_id: AssignmentRow} over all the school's classes and subjects (students counted
+    once however many subjects reached them). One statement."""
+    p = _pairs_and_outcomes(f)
+    query = select(p.c.school_id, null().label("cid"), literal_column("''").label("name"), null().label("grade"),
+                   null().label("subject_id"), *_aggregates(p)).group_by(p.c.school_id)
+    return {row.school_id: _assignment_row(row) for row in db.session.execute(query)}
+
+
+def _assignment_row(row):
+    values = list(row)
+    average = values[12]
+    values[12] = round(float(average), 2) if average is not None else None
+    return AssignmentRow(*values[:5], *(int(v or 0) for v in values[5:12]), values[12], int(values[13] or 0))
+
+
+# --------------------------------------------------------------------------- online share
+
+
+def topic_totals(f):
+    """{(subject_id, grade): number of catalogue topics}: one statement."""
+    query = select(Topic.subject_id, Topic.grade, func.count()).group_by(Topic.subject_id, Topic.grade)
+    if f.subject is not None:
+        query = query.where(Topic.subject_id == f.subject.id)
+    if f.grade is not None:
+        query = query.where(Topic.grade == f.grade)
+    return {(s, g): n for s, g, n in db.session.execute(query)}
+
+
+def covered_topics(f):
+    """Distinct (school_id, subject_id, grade, topic_id) covered in the school year: an approved
+    material of the school on the topic, or an assignment given in the year using it (its
+    material's or its questions' topic). Materials without a school (district staff) count for the
+    district with school_id None. One statement."""
+    M, A, AQ, Q = Material, Assignment, AssignmentQuestion, Question
+    year = type(f)(f.year, None, None, None)  # subject and grade are applied through the topic
+    approved = select(M.school_id.label("school_id"), M.topic_id.label("topic_id")).where(
+        M.topic_id.is_not(None), M.published_version_id.is_not(None), M.state != State.WITHDRAWN.value,
+        M.published_at < f.end)
+    by_material = (select(A.school_id, M.topic_id).join(M, M.id == A.material_id)
+                   .where(M.topic_id.is_not(None), *_given_in_year(year)))
+    by_question = (select(A.school_id, Q.topic_id).join(AQ, AQ.assignment_id == A.id).join(Q, Q.id == AQ.question_id)
+                   .where(Q.topic_id.is_not(None), *_given_in_year(year)))
+    if f.school_id is not None:
+        approved = approved.where(M.school_id == f.school_id)
+        by_material = by_material.where(A.school_id == f.school_id)
+        by_question = by_question.where(A.school_id == f.school_id)
+    used = union(approved, by_material, by_question).subquery("used")
+    query = (select(used.c.school_id, Topic.subject_id, Topic.grade, used.c.topic_id)
+             .join(Topic, Topic.id == used.c.topic_id))
+    if f.subject is not None:
+        query = query.where(Topic.subject_id == f.subject.id)
+    if f.grade is not None:
+        query = query.where(Topic.grade == f.grade)
+    return db.session.execute(query).all()
+
+
+@dataclass
+class ShareRow:
+    subject_id: int
+    grade: int
+    topics: int
+    covered: int
+
+    @property
+    def share(self):
+        return rate(self.covered, self.topics)
+
+    @property
+    def meets_target(self):
+        return self.share is not None and self.share >= ONLINE_TARGET
+
+
+def online_share(totals, covered, school_id=None):
+    """[ShareRow] per subject and grade with catalogue topics, for one school (or the whole
+    district when `school_id` is None), and the overall ShareRow (subject_id None)."""
+    seen = {}
+    for row in covered:
+        if school_id is None or row.school_id == school_id:
+            seen.setdefault((row.subject_id, row.grade), set()).add(row.topic_id)
+    rows = [ShareRow(s, g, n, len(seen.get((s, g), ()))) for (s, g), n in sorted(totals.items())]
+    overall = ShareRow(None, None, sum(r.topics for r in rows), sum(r.covered for r in rows))
+    return rows, overall
+
+
+# --------------------------------------------------------------------------- trends
+
+
+def monthly_trends(f):
+    """{series: {"YYYY-MM": n}} for assignments given, materials approved and quiz attempts
+    submitted in the period, per month in the district's zone. One statement."""
+    A, M, T = Assignment, Material, Attempt
+    event = WorkflowEvent
+    month = literal_column("month")
+    given = (select(_constant("assignments").label("series"), _month(A.created_at).label("month"),
+                    func.count().label("n"))
+             .where(A.created_at >= f.start, A.created_at < f.end, *_given_in_year(f))
+             .group_by(month))
+    approved = (select(_constant("approvals").label("series"), _month(event.at).label("month"),
+                       func.count().label("n"))
+                .join(M, and_(event.item_type == M.ITEM_TYPE, M.id == event.item_id))
+                .where(event.action == Action.APPROVE.value, *_item_conditions(M, f, event.at))
+                .group_by(month))
+    attempts = (select(_constant("attempts").label("series"), _month(T.submitted_at).label("month"),
+                       func.count().label("n"))
+                .join(A, A.id == T.assignment_id)
+                .where(T.state == AttemptState.SUBMITTED.value, T.submitted_at >= f.start, T.submitted_at < f.end,
+                       *_given_in_year(f))
+                .group_by(month))
+    series = {"assignments": {}, "approvals": {}, "attempts": {}}
+    for name, month, n in db.session.execute(union_all(given, approved, attempts)):
+        series[name][month] = n
+    return series
+
+
+def months_of(f):
+    """The twelve 'YYYY-MM' of the school year, August first."""
+    first = int(f.year.name[:4])
+    return [f"{first + (m > 12)}-{(m - 1) % 12 + 1:02d}" for m in range(8, 20)]
+
+
+# --------------------------------------------------------------------------- DX metrics
+
+
+def dx_metrics(f, teacher_rows=None):
+    """{school_id: {metric: value}} for the measured DX criteria (indicators.METRICS), for the
+    school year: five statements (four with teacher rows already loaded)."""
+    A = Assignment
+    metrics = {}
+
+    def put(school_id, name, value):
+        metrics.setdefault(school_id, {})[name] = value
+
+    year = Filters(f.year, None, None, f.school_id)
+    by_kind = (select(A.school_id, A.kind, func.count(A.id), func.count(func.distinct(A.subject_id)))
+               .where(*_given_in_year(year)).group_by(A.school_id, A.kind))
+    quiz_subjects = {}
+    for school_id, kind, n, subjects in db.session.execute(by_kind):
+        if kind == AssignmentKind.MATERIAL.value:
+            put(school_id, "self_study_assignments", n)
+        elif kind == AssignmentKind.QUIZ.value:
+            put(school_id, "quizzes_given", n)
+            quiz_subjects[school_id] = subjects
+    taught = (select(Classroom.school_id, func.count(func.distinct(Teaching.subject_id)))
+              .join(Classroom, Classroom.id == Teaching.classroom_id)
+              .where(Classroom.school_year_id == f.year.id).group_by(Classroom.school_id))
+    if f.school_id is not None:
+        taught = taught.where(Classroom.school_id == f.school_id)
+    for school_id, subjects in db.session.execute(taught):
+        put(school_id, "quiz_subject_share", min(1.0, quiz_subjects.get(school_id, 0) / subjects) if subjects else 0)
+    answered = (select(A.school_id, func.count(Inquiry.id)).join(A, A.id == Inquiry.assignment_id)
+                .where(Inquiry.answered_at.is_not(None), Inquiry.answered_at >= f.start, Inquiry.answered_at < f.end)
+                .group_by(A.school_id))
+    if f.school_id is not None:
+        answered = answered.where(A.school_id == f.school_id)
+    for school_id, n in db.session.execute(answered):
+        put(school_id, "inquiries_answered", n)
+    has_parent = exists(select(Guardian.id).where(Guardian.student_id == User.id))
+    students = (select(User.school_id, func.count(User.id), func.sum(case((has_parent, 1), else_=0)))
+                .where(User.role == Role.STUDENT.value, User.active.is_(True), User.school_id.is_not(None))
+                .group_by(User.school_id))
+    if f.school_id is not None:
+        students = students.where(User.school_id == f.school_id)
+    for school_id, n, with_parent in db.session.execute(students):
+        put(school_id, "students_with_parent_share", (with_parent or 0) / n if n else 0)
+    approved = (select(Material.school_id, func.count(Material.id))
+                .where(Material.school_id.is_not(None), Material.published_version_id.is_not(None),
+                       Material.state != State.WITHDRAWN.value, Material.published_at < f.end)
+                .group_by(Material.school_id))
+    if f.school_id is not None:
+        approved = approved.where(Material.school_id == f.school_id)
+    for school_id, n in db.session.execute(approved):
+        put(school_id, "approved_materials", n)
+    if teacher_rows is None:
+        teacher_rows = teacher_activity(year)
+    by_school, _total = teacher_summary(teacher_rows)
+    for school_id, summary in by_school.items():
+        put(school_id, "teachers_active_share", summary.share("active") or 0)
+        put(school_id, "teachers_building_share", summary.share("building") or 0)
+    return metrics
+
+
+def dx_entries(f):
+    """{school_id: {criterion_code: DxEntry}} of the school year: one statement."""
+    from .models import DxEntry
+
+    query = select(DxEntry).where(DxEntry.school_year_id == f.year.id)
+    if f.school_id is not None:
+        query = query.where(DxEntry.school_id == f.school_id)
+    entries = {}
+    for entry in db.session.scalars(query):
+        entries.setdefault(entry.school_id, {})[entry.criterion_code] = entry
+    return entries
