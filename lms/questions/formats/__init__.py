@@ -43,6 +43,9 @@ class ParseResult:
     questions: list = field(default_factory=list)  # [ParsedQuestion]
     errors: list = field(default_factory=list)  # [ParseProblem]: any error means nothing is written
     warnings: list = field(default_factory=list)  # [ParseProblem]: shown, not blocking
+    # Word only: {index: docx.Picture} for the IMAGE_TOKEN ("![](word-image:N)") in the questions'
+    # text; the questions service stores each through lms/files and writes its `![](file:ID)` marker.
+    pictures: dict = field(default_factory=dict)
 
     @property
     def ok(self):

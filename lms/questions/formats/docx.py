@@ -22,7 +22,12 @@ What is read:
   `1a-Đ`; in paragraphs after `ĐÁP ÁN` or in a table). Marks on the question label are not answers;
 - statements `a)`–`d)` under `[TF]`, in PHẦN II, or answered `a-Đ …` make a true/false group;
 - explanations: paragraphs starting with `>` or after `Lời giải`/`Hướng dẫn giải`; LaTeX typed as
-  text stays as typed (Word equations: their text is kept).
+  text stays as typed; Word equations (OMML) become LaTeX between `\\( \\)` (omml.py);
+- pictures (DrawingML `a:blip`, VML `v:imagedata`) stand in the text as IMAGE_TOKEN; `parse`
+  returns their bytes in `result.pictures`, and the questions service stores them (lms/files)
+  and writes the `![](file:ID)` marker the question pages render as an image;
+- numbering that numbering.xml does not define is an error naming its paragraph (its label cannot
+  be told); a `PHẦN …` heading announcing “(N câu)” that does not match the part is a warning.
 
 A question whose answer cannot be told (no mark; marks that disagree; two options marked in a
 single-choice question) is returned with `unresolved` set ({reason, choices, paragraph, context})
@@ -37,14 +42,21 @@ from ...core.documents import ImportLimits, open_zip, parse_xml, read_member
 from ...core.errors import DomainError, _
 from ...core.text import nfc
 from .. import types
-from . import ParsedQuestion, ParseProblem, ParseResult
+from . import ParsedQuestion, ParseProblem, ParseResult, omml
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
+A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+V = "{urn:schemas-microsoft-com:vml}"
+REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+IMAGE_TOKEN = "![](word-image:%d)"  # where a picture stood; services store it and write its marker
+IMAGE_TOKEN_RE = re.compile(r"!\[\]\(word-image:(\d+)\)")
 
 _QUESTION = re.compile(r"^(?:Câu|CÂU|câu|Bài|BÀI|Question|QUESTION)\s*(\d{1,4})\s*(?:[.:)]\s*)?(.*)$", re.S)
 _NUMBERED = re.compile(r"^(\d{1,4})\s*[.:)]\s*(\S.*)$", re.S)
 _PART = re.compile(r"^PHẦN\s+(I{1,3}|IV|V|\d)\b", re.I)
+_PART_COUNT = re.compile(r"(\d{1,3})\s*câu\b", re.I)
 _END = re.compile(r"^[-–—.\s]*HẾT[-–—.\s]*$", re.I)
 _KEY_HEADING = re.compile(r"^(?:BẢNG\s+)?ĐÁP\s+ÁN(?:\s+(?:VÀ\s+)?(?:HƯỚNG\s+DẪN|ĐỀ|THAM\s+KHẢO|CHI\s+TIẾT|PHẦN|"
                           r"TRẮC\s+NGHIỆM)\b.*)?\s*:?$", re.I)
@@ -81,6 +93,7 @@ class Unit:
     label: str = ""  # the label Word's numbering shows ("a.", "1.") or "" ; "•" for a bullet
     xmark: bool = False  # a table row with an `x` cell
     in_table: bool = False
+    unread_numbering: str | None = None  # the numId of Word numbering that numbering.xml does not define
 
     @property
     def text(self):
@@ -113,23 +126,57 @@ def _run_props(run):
             color is not None and is_red(color.get(W + "val")))
 
 
-def _paragraph_segs(paragraph):
+def _math_seg(element):
+    """A Word equation as LaTeX between \\( \\) (omml.py); red or underlined when its runs are."""
+    latex = omml.to_latex(element)
+    if not latex:
+        return None
+    runs = [_run_props(run) for run in element.iter(M + "r")]
+    marked = [r for r in runs if any(r)]
+    return Seg("\\(" + latex + "\\)", bool(marked) and all(r[0] for r in runs),
+               any(r[1] for r in runs), any(r[2] for r in runs))
+
+
+def _paragraph_segs(paragraph, pictures=None):
+    """The paragraph's text as segments with their formatting. Equations become LaTeX; a picture
+    becomes IMAGE_TOKEN % its index in `pictures` ([relationship id], filled here)."""
     segs = []
-    for element in paragraph.iter():
-        if element.tag == W + "r":
-            bold, underline, red = _run_props(element)
-            parts = []
-            for child in element:
-                if child.tag == W + "t":
-                    parts.append(child.text or "")
-                elif child.tag == W + "tab":
-                    parts.append("\t")
-                elif child.tag in (W + "br", W + "cr"):
-                    parts.append("\n")
-            if parts:
-                segs.append(Seg("".join(parts), bold, underline, red))
-        elif element.tag == M + "t":
-            segs.append(Seg(element.text or ""))
+
+    def picture(rel_id):
+        if pictures is None:
+            return
+        pictures.append(rel_id or "")
+        segs.append(Seg(" " + IMAGE_TOKEN % (len(pictures) - 1) + " "))
+
+    def walk(element):
+        for child in element:
+            tag = child.tag
+            if tag == W + "r":
+                bold, underline, red = _run_props(child)
+                parts = []
+                for part in child:
+                    if part.tag == W + "t":
+                        parts.append(part.text or "")
+                    elif part.tag == W + "tab":
+                        parts.append("\t")
+                    elif part.tag in (W + "br", W + "cr"):
+                        parts.append("\n")
+                if parts:
+                    segs.append(Seg("".join(parts), bold, underline, red))
+                walk(child)  # pictures, text boxes
+            elif tag in (M + "oMath", M + "oMathPara"):
+                seg = _math_seg(child)
+                if seg is not None:
+                    segs.append(seg)
+            elif tag == A + "blip":
+                picture(child.get(R + "embed") or child.get(R + "link"))
+            elif tag == V + "imagedata":
+                picture(child.get(R + "id"))
+            elif tag == W + "delText" or tag == W + "del":
+                continue
+            else:
+                walk(child)
+    walk(paragraph)
     return segs
 
 
@@ -163,6 +210,13 @@ class Numbering:
 
     def _levels(self, abstract):
         return {int(lvl.get(W + "ilvl", "0")): self._level(lvl) for lvl in abstract.findall(W + "lvl")}
+
+    def defines(self, num_id, ilvl):
+        """Whether numbering.xml defines this list and level (else Word's label cannot be told)."""
+        if num_id not in self.nums:
+            return False
+        abstract_id, overrides = self.nums[num_id]
+        return ilvl in self.abstract.get(abstract_id, {}) or (overrides.get(ilvl, (None, None))[1] is not None)
 
     def label(self, num_id, ilvl):
         if num_id not in self.nums or num_id == "0":
@@ -217,28 +271,77 @@ def _roman(n):
     return out
 
 
-def read_units(data, limits=None):
-    """The paragraphs of a Word file, in order, with Word's numbering labels resolved."""
+@dataclass
+class Picture:
+    """A picture of the file: its name in the package, its bytes (None when the file only links to
+    it or it is missing) and the paragraph it stands in."""
+
+    name: str
+    data: bytes | None
+    paragraph: int
+
+
+def _relationships(archive, limits):
+    name = "word/_rels/document.xml.rels"
+    if name not in archive.namelist():
+        return {}
+    root = parse_xml(read_member(archive, name, limits), limits, name)
+    found = {}
+    for rel in root.iter(REL + "Relationship"):
+        target = rel.get("Target") or ""
+        external = (rel.get("TargetMode") or "").lower() == "external"
+        member = target.lstrip("/") if target.startswith("/") else "word/" + target
+        found[rel.get("Id")] = (None if external else member, target)
+    return found
+
+
+def read_units(data, limits=None, pictures=None):
+    """The paragraphs of a Word file, in order, with Word's numbering labels resolved. When
+    `pictures` (a dict) is given, it receives each picture's Picture by its token index."""
     limits = limits or ImportLimits.from_config()
+    rel_ids = []
     with open_zip(data, limits) as archive:
         document = parse_xml(read_member(archive, "word/document.xml", limits), limits, "word/document.xml")
         numbering_root = None
         if "word/numbering.xml" in archive.namelist():
             numbering_root = parse_xml(read_member(archive, "word/numbering.xml", limits), limits,
                                        "word/numbering.xml")
-    numbering = Numbering(numbering_root)
+        paragraphs = []
+        units = _read_body(document, Numbering(numbering_root), rel_ids if pictures is not None else None,
+                           paragraphs)
+        if pictures is not None and rel_ids:
+            relationships = _relationships(archive, limits)
+            members = set(archive.namelist())
+            for index, (rel_id, paragraph) in enumerate(zip(rel_ids, paragraphs, strict=True)):
+                member, target = relationships.get(rel_id, (None, rel_id))
+                content = read_member(archive, member, limits) if member in members else None
+                pictures[index] = Picture((target or "").rsplit("/", 1)[-1] or "hinh", content, paragraph)
+    return units
+
+
+def _read_body(document, numbering, rel_ids, paragraphs):
+    """The units of the body; each picture's relationship id is appended to `rel_ids` (None: not
+    wanted) and its paragraph number to `paragraphs`."""
     body = document.find(W + "body")
     units, counter = [], [0]
 
     def paragraph_unit(paragraph, in_table=False):
         counter[0] += 1
         num = paragraph.find(f"{W}pPr/{W}numPr")
-        label = ""
+        label, unread = "", None
         if num is not None:
             num_id, ilvl = num.find(W + "numId"), num.find(W + "ilvl")
             if num_id is not None:
-                label = numbering.label(num_id.get(W + "val"), int(ilvl.get(W + "val", "0")) if ilvl is not None else 0)
-        return Unit(counter[0], _paragraph_segs(paragraph), label, in_table=in_table)
+                num_value = num_id.get(W + "val")
+                label = numbering.label(num_value, int(ilvl.get(W + "val", "0")) if ilvl is not None else 0)
+                level = int(ilvl.get(W + "val", "0")) if ilvl is not None else 0
+                if not label and num_value not in (None, "0") and not numbering.defines(num_value, level):
+                    unread = num_value
+        before = len(rel_ids) if rel_ids is not None else 0
+        segs = _paragraph_segs(paragraph, rel_ids)
+        if rel_ids is not None:
+            paragraphs.extend([counter[0]] * (len(rel_ids) - before))
+        return Unit(counter[0], segs, label, in_table=in_table, unread_numbering=unread)
 
     def walk(container):
         for child in container:
@@ -387,9 +490,13 @@ class Draft:
 
 
 def parse(data, filename=""):
-    """Raises core.documents' errors for a file that is not a .docx, is broken, unsafe or too big."""
-    units = read_units(data)
-    return parse_units(units)
+    """Raises core.documents' errors for a file that is not a .docx, is broken, unsafe or too big.
+    Pictures stand in the questions' text as IMAGE_TOKEN; `result.pictures` holds their bytes."""
+    pictures = {}
+    units = read_units(data, pictures=pictures)
+    result = parse_units(units)
+    result.pictures = pictures
+    return result
 
 
 def parse_units(units):
@@ -398,12 +505,19 @@ def parse_units(units):
     numbered = any(_QUESTION.match(texts[u.number]) for u in units)
     plain_numbers = not numbered and sum(1 for u in units if _NUMBERED.match(texts[u.number].strip())) >= 2
     drafts, key, part = [], {}, 1
+    announced = {}  # part -> (questions its heading announces, paragraph, heading)
     current = None
     ended = key_mode = False
     block_mode = not numbered and not plain_numbers
     for unit in units:
         text = texts[unit.number]
         stripped = text.strip()
+        if unit.unread_numbering and stripped and not (key_mode or ended):
+            result.errors.append(ParseProblem(unit.number, _(
+                "Đoạn %(para)s: đoạn này dùng đánh số tự động của Word (danh sách số %(num)s) mà tệp không định "
+                "nghĩa, nên không biết Word hiện số hay chữ gì trước “%(text)s”. Hãy gõ nhãn (Câu 1., A., B., …) "
+                "vào đoạn này hoặc đặt lại đánh số trong Word rồi tải lên lại.", para=unit.number,
+                num=unit.unread_numbering, text=stripped[:60])))
         if key_mode or ended:
             _read_key(stripped, key, part)
             if _PART.match(stripped):
@@ -426,6 +540,9 @@ def parse_units(units):
                 drafts.append(current)
                 current = None
             part = _ROMAN.get(part_match.group(1).upper(), part + 1)
+            count = _PART_COUNT.search(stripped)
+            if count:
+                announced[part] = (int(count.group(1)), unit.number, stripped[:80])
             continue
         start = _QUESTION.match(stripped) if numbered else (
             _NUMBERED.match(stripped) if plain_numbers else None)
@@ -471,6 +588,13 @@ def parse_units(units):
             current.stem.append([Seg("\n")] + unit.segs)
     if current is not None:
         drafts.append(current)
+    for part_number, (count, paragraph, heading) in sorted(announced.items()):
+        found = sum(1 for d in drafts if d.part == part_number)
+        if found != count:
+            result.warnings.append(ParseProblem(paragraph, _(
+                "Đoạn %(para)s: “%(heading)s” ghi %(announced)s câu nhưng phần này đọc được %(found)s câu; hãy kiểm "
+                "tra xem có câu nào bị gộp, bị tách hay thiếu số “Câu”.", para=paragraph, heading=heading,
+                announced=count, found=found)))
     for draft in drafts:
         if block_mode and not draft.options and not draft.explanation:
             result.warnings.append(ParseProblem(draft.start, _(
