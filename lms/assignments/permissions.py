@@ -63,3 +63,15 @@ def can_track(user, assignment):
 def can_do(user, assignment):
     """Start an attempt, save answers, submit work, record a view: an assigned student."""
     return is_assigned(user, assignment)
+
+
+def can_view_attempt(user, attempt):
+    """An attempt is seen by its student and by the assignment's teacher (404 for anyone else)."""
+    if not is_signed_in(user) or attempt is None:
+        return False
+    return attempt.student_id == user.id or can_manage(user, attempt.assignment)
+
+
+def can_answer(user, attempt):
+    """Save answers and submit: the attempt's own student, still assigned to the work."""
+    return is_student(user) and attempt.student_id == user.id and is_assigned(user, attempt.assignment)

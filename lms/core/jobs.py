@@ -41,6 +41,24 @@ def job(retries=2, retry_delay=10):
     return decorator
 
 
+def periodic_job(**schedule):
+    """Declare a task the worker runs on a schedule (huey.crontab's fields: minute="*" is every
+    minute), inside an app context. Calling it runs it now (enqueued, or at once in immediate mode)."""
+    from huey import crontab
+
+    def decorator(func):
+        @functools.wraps(func)
+        def in_app():
+            if has_app_context():
+                return func()
+            with _state["app"].app_context():
+                return func()
+
+        return huey.periodic_task(crontab(**schedule), name=func.__name__)(in_app)
+
+    return decorator
+
+
 def run_worker(workers=2):
     """Run the consumer in this process (the `flask lms worker` command)."""
     import logging

@@ -1,0 +1,451 @@
+"""Quiz attempts: start, save answers, submit, submit at the deadline, score, and the attempt as
+the API and the quiz page show it.
+
+Rules (issue 11, API.md):
+- Starting is idempotent: a student with an open attempt gets it back (also when two starts race:
+  the partial unique index uq_attempt_open lets one insert win, the other re-reads it). A new
+  attempt is refused (409) before the open time, after the cut-off and when the attempts are used up.
+- The deadline is kept on the server: start + time limit, never past the cut-off
+  (Assignment.cutoff: the cut-off time, or the due time without one).
+- Saving answers is idempotent (the same answers again change nothing) and refused (409) once the
+  attempt is submitted or its deadline has passed; what was saved up to the deadline counts.
+- Submitting is one conditional UPDATE on state and lock_version. A second submit of the same
+  attempt (a double tap, a resend after a dropped answer, the deadline job at the same moment)
+  does not score again: it answers with the result of the submit that won, so the student who
+  re-sends gets the same answer (200), never a refusal.
+- An attempt past its deadline is submitted with the answers saved until then: by the periodic
+  job (jobs.submit_overdue_attempts) and lazily by `settle` whenever it is read or written. A view
+  that refuses after settling must commit the settling first (`settle` then commit, then act):
+  a DomainError rolls the request's transaction back.
+- Scoring is each question type's (questions.types); an answered essay waits for the teacher
+  (needs_grading, mark null until `rescore` after grading); marks go through grading.mark_on_scale
+  (TT22 half-up). An attempt is late when submitted after the due time.
+
+Functions take the actor explicitly, flush and never commit.
+"""
+
+import random
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ..core.errors import Conflict, NotFound, ValidationError, _
+from ..core.timeutil import as_utc, iso, utcnow
+from ..extensions import db
+from ..questions import types
+from . import grading, matrix, permissions
+from .models import AssignmentQuestion, Attempt, AttemptQuestion, AttemptState, ShowAnswers
+
+FRACTION_STEP = Decimal("0.00001")  # AttemptQuestion.fraction is Numeric(6, 5)
+SCORE_STEP = Decimal("0.001")
+SHUFFLED_OPTIONS = {"single_choice": "options", "multiple_choice": "options", "matching": "right"}
+SUBMIT_TRIES = 3
+
+__all__ = ["open_attempt", "start", "save_answers", "submit", "settle", "auto_submit_overdue", "rescore",
+           "attempt_json", "overall_mark", "attempts_of", "shows_score", "shows_answers", "is_overdue", "load"]
+
+
+def _when(moment):
+    """A moment as the district reads it: 14:05 03/12/2026."""
+    from zoneinfo import ZoneInfo
+
+    return as_utc(moment).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%H:%M %d/%m/%Y")
+
+
+def _items_loaded():
+    return (db.selectinload(Attempt.items).joinedload(AttemptQuestion.assignment_question)
+            .joinedload(AssignmentQuestion.version),
+            db.selectinload(Attempt.items).joinedload(AttemptQuestion.assignment_question)
+            .joinedload(AssignmentQuestion.question))
+
+
+def open_attempt(assignment, student):
+    """The student's attempt in progress at this assignment, or None."""
+    return db.session.scalar(db.select(Attempt).where(
+        Attempt.assignment_id == assignment.id, Attempt.student_id == student.id,
+        Attempt.state == AttemptState.IN_PROGRESS.value).execution_options(populate_existing=True))
+
+
+def attempts_of(assignment, student):
+    """The student's attempts at this assignment, first first."""
+    return db.session.scalars(db.select(Attempt).where(
+        Attempt.assignment_id == assignment.id, Attempt.student_id == student.id).order_by(Attempt.number)).all()
+
+
+def is_overdue(attempt, now=None):
+    """In progress and past its deadline."""
+    deadline = as_utc(attempt.deadline_at)
+    return (attempt.state == AttemptState.IN_PROGRESS and deadline is not None
+            and (now or utcnow()) > deadline)
+
+
+# --- start ----------------------------------------------------------------------------------------
+
+def _usage(assignment):
+    """How many attempts of this assignment drew each pinned question: {assignment_question_id: n}."""
+    rows = db.session.execute(
+        db.select(AttemptQuestion.assignment_question_id, db.func.count())
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .where(Attempt.assignment_id == assignment.id)
+        .group_by(AttemptQuestion.assignment_question_id)).all()
+    return dict(rows)
+
+
+def _draw(assignment, rng):
+    """The AttemptQuestion rows of a new attempt: the hand-picked questions in their order, then
+    each matrix cell's draw; shuffled when the assignment says so, options too."""
+    pinned = db.session.scalars(db.select(AssignmentQuestion).where(AssignmentQuestion.assignment_id == assignment.id)
+                                .options(db.joinedload(AssignmentQuestion.question),
+                                         db.joinedload(AssignmentQuestion.version))
+                                .order_by(AssignmentQuestion.position, AssignmentQuestion.id)).all()
+    chosen = [row for row in pinned if row.cell is None]
+    if assignment.matrix:
+        by_id = {row.id: row for row in pinned}
+        pools = {}
+        for row in pinned:
+            if row.cell is not None:
+                pools.setdefault(row.cell, []).append(row.id)
+        try:
+            drawn = matrix.draw(pools, assignment.matrix, _usage(assignment), rng)
+        except matrix.Shortage:  # cannot happen with pools pinned at creation; said plainly if it does
+            raise Conflict("matrix_shortage", _("Ngân hàng câu hỏi của bài này không đủ để rút đề.")) from None
+        chosen += [by_id[key] for cell in drawn for key in cell]
+    if assignment.shuffle_questions:
+        rng.shuffle(chosen)
+    items = []
+    for position, row in enumerate(chosen):
+        option_order = None
+        key = SHUFFLED_OPTIONS.get(row.question.qtype)
+        if assignment.shuffle_options and key:
+            shown = types.get(row.question.qtype).public(row.version.data)
+            option_order = [entry["id"] for entry in shown.get(key, [])]
+            rng.shuffle(option_order)
+        items.append(AttemptQuestion(assignment_question_id=row.id, position=position, option_order=option_order,
+                                     marks=row.marks))
+    return items
+
+
+def start(assignment, student, now=None, rng=None):
+    """Start (or resume) the student's attempt: returns (attempt, created).
+
+    The open attempt comes back when there is one (created False), also when another request
+    started it at the same moment (the partial unique index uq_attempt_open: one insert wins, the
+    other re-reads). An open attempt past its deadline is submitted first (settle), then a new one
+    may start. Refused with 409: no questions, before open_at, after the cut-off, attempts used
+    up. The deadline is start + time limit, never past the cut-off. `rng` fixes the draw in tests."""
+    if not permissions.can_do(student, assignment):
+        raise NotFound()
+    now = now or utcnow()
+    current = open_attempt(assignment, student)
+    if current is not None:
+        if not settle(current, now):
+            return current, False
+    if not assignment.questions:
+        raise Conflict("no_quiz", _("Bài tập này không có câu hỏi để làm."))
+    if now < as_utc(assignment.open_at):
+        raise Conflict("not_open", _("Bài chưa mở. Bạn có thể làm từ %(when)s.", when=_when(assignment.open_at)))
+    cutoff = as_utc(assignment.cutoff)
+    if now > cutoff:
+        raise Conflict("closed", _("Đã quá hạn chót (%(when)s) nên không thể làm bài nữa.", when=_when(cutoff)))
+    used = db.session.scalar(db.select(db.func.count(Attempt.id)).where(
+        Attempt.assignment_id == assignment.id, Attempt.student_id == student.id)) or 0
+    if used >= assignment.max_attempts:
+        raise Conflict("no_attempts_left", _("Bạn đã dùng hết %(n)s lượt làm bài này.", n=assignment.max_attempts))
+    deadline = cutoff
+    if assignment.time_limit_minutes:
+        deadline = min(cutoff, now + timedelta(minutes=assignment.time_limit_minutes))
+    items = _draw(assignment, rng or random.Random())
+    attempt = Attempt(assignment_id=assignment.id, student_id=student.id, number=used + 1,
+                      state=AttemptState.IN_PROGRESS.value, started_at=now, deadline_at=deadline,
+                      max_score=sum((item.marks for item in items), Decimal(0)), lock_version=1)
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+            attempt.items = items
+            db.session.flush()
+    except IntegrityError:
+        # Another request of the same student started it first (a double tap, a resend).
+        existing = open_attempt(assignment, student)
+        if existing is None:
+            raise Conflict("attempt_busy", _("Bài làm vừa được bắt đầu ở nơi khác. Hãy tải lại trang.")) from None
+        return existing, False
+    return attempt, True
+
+
+# --- answers --------------------------------------------------------------------------------------
+
+def _fresh_items(attempt):
+    """The attempt's items as the database holds them now (answers another request committed
+    since they were loaded included), with their pinned versions and questions: two statements."""
+    db.session.scalars(db.select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
+                       .options(db.joinedload(AttemptQuestion.assignment_question)
+                                .joinedload(AssignmentQuestion.version),
+                                db.joinedload(AttemptQuestion.assignment_question)
+                                .joinedload(AssignmentQuestion.question))
+                       .execution_options(populate_existing=True)).all()
+    db.session.expire(attempt, ["items"])
+    return attempt.items
+
+
+def _check_owner(attempt, student):
+    if student is None or attempt.student_id != student.id:
+        raise NotFound()
+
+
+def _closed(attempt):
+    if attempt.auto_submitted:
+        return Conflict("attempt_closed", _("Đã hết giờ làm bài; bài đã được nộp với các câu trả lời đã lưu."),
+                        {"state": attempt.state})
+    return Conflict("attempt_submitted", _("Bài đã nộp nên không sửa được câu trả lời nữa."),
+                    {"state": attempt.state})
+
+
+def save_answers(attempt, student, answers, now=None):
+    """Save answers {question_id: answer} (autosave; idempotent; null clears an answer). Each
+    answer is checked by its type (`answer()`): a bad one is a 422 naming `answers.<question_id>`
+    and nothing of the request is saved. Refused (409) once submitted or past the deadline.
+    Returns the attempt."""
+    _check_owner(attempt, student)
+    now = now or utcnow()
+    settle(attempt, now)
+    if attempt.state != AttemptState.IN_PROGRESS:
+        raise _closed(attempt)
+    if not isinstance(answers, dict):
+        raise ValidationError(_("Cần {answers: {mã câu hỏi: câu trả lời}}."), {"answers": "object"})
+    items = {str(item.assignment_question.question_id): item for item in attempt.items}
+    errors, cleaned = {}, []
+    for key, raw in answers.items():
+        item = items.get(str(key))
+        name = f"answers.{str(key)[:20]}"
+        if item is None:
+            errors[name] = _("Câu hỏi này không có trong bài làm.")
+            continue
+        if raw is None:
+            cleaned.append((item, None))
+            continue
+        question, version = item.assignment_question.question, item.assignment_question.version
+        try:
+            cleaned.append((item, types.get(question.qtype).answer(version.data, raw)))
+        except types.AnswerError as error:
+            errors[name] = str(error)
+    if errors:
+        raise ValidationError(_("Có câu trả lời chưa hợp lệ."), errors)
+    # The attempt is written first, and only while open and before its deadline: a submit (or the
+    # deadline job) that got there first leaves nothing to write (409), and one that comes later
+    # waits for this transaction and then scores these answers.
+    written = db.session.execute(
+        db.update(Attempt).where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS.value,
+                                 db.or_(Attempt.deadline_at.is_(None), Attempt.deadline_at >= now))
+        .values(lock_version=Attempt.lock_version + 1).execution_options(synchronize_session=False)).rowcount
+    if written != 1:
+        db.session.refresh(attempt)
+        raise _closed(attempt) if attempt.state != AttemptState.IN_PROGRESS else \
+            Conflict("attempt_closed", _("Đã hết giờ làm bài."), {"state": attempt.state})
+    set_committed_value(attempt, "lock_version", attempt.lock_version + 1)
+    _fresh_items(attempt)  # compare with what is saved now, not with what was read before the write
+    for item, value in cleaned:
+        if item.answer != value:
+            item.answer = value
+            item.answered_at = now
+    db.session.flush()
+    return attempt
+
+
+# --- submit ---------------------------------------------------------------------------------------
+
+def _score_items(attempt):
+    """Each item's fraction by its type: unanswered 0; an answered essay None (the teacher grades it)."""
+    for item in attempt.items:
+        question, version = item.assignment_question.question, item.assignment_question.version
+        if item.answer is None:
+            fraction = 0.0
+        else:
+            try:
+                fraction = types.get(question.qtype).score(version.data, item.answer)
+            except (KeyError, TypeError, ValueError, AttributeError):  # an answer the type no longer reads
+                fraction = 0.0
+        item.fraction = None if fraction is None else \
+            Decimal(str(max(0.0, min(1.0, fraction)))).quantize(FRACTION_STEP, rounding=ROUND_HALF_UP)
+
+
+def rescore(attempt):
+    """The attempt's score, maximum and mark from its items' fractions (after submitting, and after
+    the teacher grades an essay): score = Σ fraction × marks; an item with no fraction yet (an
+    essay) keeps needs_grading on and the mark empty; the mark is on the 10-point scale, rounded
+    half-up (grading.mark_on_scale, TT22)."""
+    score, maximum, pending = Decimal(0), Decimal(0), False
+    for item in attempt.items:
+        marks = Decimal(item.marks)
+        maximum += marks
+        if item.fraction is None:
+            pending = True
+        else:
+            score += Decimal(item.fraction) * marks
+    attempt.score = score.quantize(SCORE_STEP, rounding=ROUND_HALF_UP)
+    attempt.max_score = maximum
+    attempt.needs_grading = pending
+    attempt.mark = None if pending else grading.mark_on_scale(attempt.score, maximum)
+    return attempt
+
+
+def submit(attempt, student, now=None, auto=False):
+    """Submit the attempt and score it; returns the attempt.
+
+    One conditional UPDATE (state in_progress and the lock_version read) moves it; a save that
+    committed in between changes lock_version, and the submit reads again and retries (a few
+    times). If the attempt is already submitted — a double tap, a resend, the deadline job a moment
+    earlier — nothing is scored again and the submitted attempt is returned: the same result.
+    Past the deadline it counts as submitted at the deadline (auto_submitted). Late when after the
+    due time. `auto` is the deadline job (no student)."""
+    if not auto:
+        _check_owner(attempt, student)
+    now = now or utcnow()
+    for _try in range(SUBMIT_TRIES):
+        if attempt.state != AttemptState.IN_PROGRESS:
+            return attempt
+        deadline = as_utc(attempt.deadline_at)
+        overdue = deadline is not None and now > deadline
+        submitted_at = deadline if overdue else now
+        values = {"state": AttemptState.SUBMITTED.value, "lock_version": attempt.lock_version + 1,
+                  "submitted_at": submitted_at, "auto_submitted": overdue or auto,
+                  "late": submitted_at > as_utc(attempt.assignment.due_at)}
+        written = db.session.execute(
+            db.update(Attempt).where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS.value,
+                                     Attempt.lock_version == attempt.lock_version)
+            .values(**values).execution_options(synchronize_session=False)).rowcount
+        if written == 1:
+            for name, value in values.items():
+                set_committed_value(attempt, name, value)
+            break
+        db.session.refresh(attempt)
+    else:
+        raise Conflict("attempt_busy", _("Bài làm đang được lưu ở nơi khác. Hãy thử nộp lại."))
+    # Read the items after the write: every save that committed before it is in them.
+    _fresh_items(attempt)
+    _score_items(attempt)
+    rescore(attempt)
+    db.session.flush()
+    return attempt
+
+
+def settle(attempt, now=None):
+    """Submit the attempt if it is past its deadline (the lazy half of "submitted at its
+    deadline"); True when it did. Call before reading or writing an attempt, and commit before
+    refusing anything (a refusal rolls the request back)."""
+    if is_overdue(attempt, now):
+        submit(attempt, None, now, auto=True)
+        return True
+    return False
+
+
+def auto_submit_overdue(now=None):
+    """Submit every attempt in progress whose deadline has passed (cut-offs included), with the
+    answers saved until then; returns how many. The periodic job runs it every minute."""
+    now = now or utcnow()
+    ids = db.session.scalars(db.select(Attempt.id).where(
+        Attempt.state == AttemptState.IN_PROGRESS.value, Attempt.deadline_at < now).order_by(Attempt.id)).all()
+    done = 0
+    for attempt_id in ids:
+        attempt = db.session.get(Attempt, attempt_id)
+        if attempt is not None and settle(attempt, now):
+            done += 1
+    return done
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+def overall_mark(assignment, student):
+    """The student's mark for the assignment: grading.combine over the marks of the submitted
+    attempts, in order, by the assignment's grading method (attempts still to grade left out)."""
+    marks = db.session.scalars(db.select(Attempt.mark).where(
+        Attempt.assignment_id == assignment.id, Attempt.student_id == student.id,
+        Attempt.state == AttemptState.SUBMITTED.value).order_by(Attempt.number)).all()
+    return grading.combine(assignment.grading_method, marks)
+
+
+def shows_score(viewer, attempt):
+    """The score and each question's result: the teacher; the student once submitted."""
+    if permissions.can_manage(viewer, attempt.assignment):
+        return True
+    return viewer is not None and viewer.id == attempt.student_id and attempt.state == AttemptState.SUBMITTED
+
+
+def shows_answers(viewer, attempt, now=None):
+    """Correct answers and explanations: the teacher always; the student once submitted, as the
+    assignment's show_answers allows (never / after submitting / after the due time)."""
+    if permissions.can_manage(viewer, attempt.assignment):
+        return True
+    if not shows_score(viewer, attempt):
+        return False
+    rule = attempt.assignment.show_answers
+    if rule == ShowAnswers.AFTER_SUBMIT:
+        return True
+    if rule == ShowAnswers.AFTER_DUE:
+        return (now or utcnow()) > as_utc(attempt.assignment.due_at)
+    return False
+
+
+def _public(qtype, data, option_order):
+    shown = qtype.public(data)
+    key = SHUFFLED_OPTIONS.get(qtype.code)
+    if option_order and key and key in shown:
+        by_id = {entry["id"]: entry for entry in shown[key]}
+        if set(option_order) == set(by_id):
+            shown[key] = [by_id[i] for i in option_order]
+    return shown
+
+
+def _number(value):
+    return None if value is None else float(value)
+
+
+def attempt_json(attempt, viewer, now=None):
+    """The attempt as API.md shapes it for `viewer`: {id, assignment_id, student_id, number, state,
+    started_at, deadline, seconds_left, submitted_at, late, auto_submitted, questions, answers,
+    max_score} and, when allowed (shows_score), score, mark, graded and each question's
+    fraction/score/feedback; with shows_answers each question's correct_answer and explanation.
+    Questions are in the student's order, through types.public (no answers), options in the
+    order the student was shown. `answers` maps question ids to the saved answers."""
+    now = now or utcnow()
+    with_score = shows_score(viewer, attempt)
+    with_answers = shows_answers(viewer, attempt, now)
+    questions, answers = [], {}
+    for item in attempt.items:
+        row = item.assignment_question
+        question, version = row.question, row.version
+        qtype = types.get(question.qtype)
+        entry = {"id": question.id, "position": item.position, "qtype": question.qtype, "stem": version.stem,
+                 "data": _public(qtype, version.data, item.option_order), "marks": _number(item.marks)}
+        if with_score:
+            entry.update({"fraction": _number(item.fraction),
+                          "score": None if item.fraction is None else float(
+                              (Decimal(item.fraction) * Decimal(item.marks)).quantize(SCORE_STEP)),
+                          "feedback": item.feedback})
+        if with_answers:
+            entry.update({"correct_answer": qtype.correct_answer(version.data), "explanation": version.explanation})
+        questions.append(entry)
+        if item.answer is not None:
+            answers[str(question.id)] = item.answer
+    deadline = as_utc(attempt.deadline_at)
+    body = {
+        "id": attempt.id, "assignment_id": attempt.assignment_id, "student_id": attempt.student_id,
+        "number": attempt.number, "state": attempt.state, "started_at": iso(attempt.started_at),
+        "deadline": iso(deadline),
+        "seconds_left": max(0, int((deadline - now).total_seconds()))
+        if deadline is not None and attempt.state == AttemptState.IN_PROGRESS else None,
+        "submitted_at": iso(attempt.submitted_at), "late": attempt.late, "auto_submitted": attempt.auto_submitted,
+        "max_score": _number(attempt.max_score), "questions": questions, "answers": answers,
+    }
+    if with_score:
+        body.update({"score": _number(attempt.score), "mark": _number(attempt.mark),
+                     "graded": attempt.state == AttemptState.SUBMITTED and not attempt.needs_grading})
+    return body
+
+
+def load(attempt_id):
+    """One attempt with its assignment, items, pinned versions and questions (three statements)."""
+    return db.session.scalar(db.select(Attempt).where(Attempt.id == attempt_id)
+                             .options(db.joinedload(Attempt.assignment), *_items_loaded()))
+
