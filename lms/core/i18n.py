@@ -3,6 +3,8 @@
 import flask_babel
 from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 
 def select_locale():
@@ -33,6 +35,31 @@ def translations():
         return found
 
 
+@pass_context
+def template_gettext(context, string, **variables):
+    """`_()` and `gettext()` in templates: Jinja's newstyle gettext (the translation, made Markup
+    when autoescaping, then always %-formatted with `variables`) in one call. Jinja's own `_`
+    reaches the translation through three nested `Context.call`s, and a table of a few dozen rows
+    calls it hundreds of times (a label per cell); a string without variables is translated once
+    per request."""
+    autoescape = context.eval_ctx.autoescape
+    if not variables:
+        try:
+            done = g._lms_translated
+        except AttributeError:
+            done = g._lms_translated = {}
+        key = (string, autoescape)
+        found = done.get(key)
+        if found is None:
+            found = done[key] = _newstyle(translations().ugettext(string), autoescape, variables)
+        return found
+    return _newstyle(translations().ugettext(string), autoescape, variables)
+
+
+def _newstyle(translated, autoescape, variables):
+    return (Markup(translated) if autoescape else translated) % variables
+
+
 def install_template_gettext(app):
     """Replace the gettext callables Flask-Babel gave Jinja with ones that use `translations()`."""
     app.jinja_env.install_gettext_callables(
@@ -42,3 +69,29 @@ def install_template_gettext(app):
         pgettext=lambda context, string: translations().upgettext(context, string),
         npgettext=lambda context, singular, plural, n: translations().unpgettext(context, singular, plural, n),
     )
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
+    app.jinja_env.filters["datetimeformat"] = datetimeformat
+
+
+_FORMATTED = "lms.formatted_datetimes"
+_FORMATTED_MAX = 4096
+
+
+def datetimeformat(value=None, format=None, rebase=True):
+    """The `datetimeformat` filter (Flask-Babel's format_datetime), each answer kept per
+    application for its (moment, format, language, time zone): a list shows the same few dozen
+    moments to every reader, and Babel builds each answer from locale data every time."""
+    if value is None or not rebase:
+        return flask_babel.format_datetime(value, format, rebase)
+    try:
+        where = g._lms_locale_and_zone
+    except AttributeError:
+        where = g._lms_locale_and_zone = (str(flask_babel.get_locale()), str(flask_babel.get_timezone()))
+    key = (value, format, *where)
+    done = current_app.extensions.setdefault(_FORMATTED, {})
+    found = done.get(key)
+    if found is None:
+        if len(done) >= _FORMATTED_MAX:
+            done.clear()
+        found = done[key] = flask_babel.format_datetime(value, format, rebase)
+    return found
