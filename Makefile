@@ -12,7 +12,7 @@ TEST_WORKERS ?= logical
 PYTEST := $(BIN)/pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-sqlite test-postgres install install-test chromium translations lint clean
+.PHONY: run test test-sqlite test-postgres install install-test chromium translations lint clean bench-tools
 
 INSTALL_LOG := $(VENV)/install.log
 
@@ -51,6 +51,16 @@ chromium:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 	@test -x "$(CHROMIUM)" || { echo "Chromium is missing at $(CHROMIUM)"; exit 1; }
+
+# The benchmarks' load tool (bench/README.md): wrk from Debian. Never part of `make test` or CI.
+bench-tools:
+	@if ! command -v wrk >/dev/null; then \
+	  echo "Installing wrk for bench/pages_bench.py (apt-get)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; \
+	fi
+	@command -v wrk >/dev/null || { echo "wrk is missing (apt-get install -y wrk)"; exit 1; }
+	@wrk --version 2>&1 | head -n 1
 
 # bin/run: migrate, seed the demo when the database has no users, start the worker and gunicorn,
 # and print the address once GET /healthz answers (its logs are in instance/).
