@@ -24,7 +24,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, func, literal_column, null, or_, select, union, union_all
+from sqlalchemy import and_, case, exists, func, literal_column, null, select, union, union_all
 from sqlalchemy.orm import aliased
 
 from ..accounts.models import Role, User
@@ -346,56 +346,70 @@ def review_by(decisions, waiting, key):
 # --------------------------------------------------------------------------- assignments
 
 
-def _pairs_and_outcomes(f):
-    """One row per (assignment, class, enrolled student) of the school year, with what the
-    student did: the CTE both assignment statements aggregate."""
-    A, C, E, ac = Assignment, Classroom, Enrollment, assignment_classroom
-    attempts = (select(Attempt.assignment_id.label("aid"), Attempt.student_id.label("sid"),
-                       func.max(case((Attempt.state == AttemptState.SUBMITTED.value, 1), else_=0)).label("done"),
-                       func.max(case((and_(Attempt.state == AttemptState.SUBMITTED.value, Attempt.late.is_(False)), 1),
-                                     else_=0)).label("on_time"),
-                       func.max(Attempt.mark).label("mark"))
-                .group_by(Attempt.assignment_id, Attempt.student_id).subquery("att"))
-    S, V = Submission, MaterialView
-    now = utcnow()
-    is_material = A.kind == AssignmentKind.MATERIAL.value
-    done = case((or_(attempts.c.done == 1, S.id.is_not(None), and_(is_material, V.id.is_not(None))), 1), else_=0)
-    on_time = case((or_(attempts.c.on_time == 1, and_(S.id.is_not(None), S.late.is_(False)),
-                        and_(is_material, V.first_at <= A.due_at)), 1), else_=0)
-    reached = or_(attempts.c.aid.is_not(None), S.id.is_not(None), V.id.is_not(None))
-    due = and_(A.due_at <= now, E.student_id.is_not(None))
-    query = (select(A.id.label("aid"), A.school_id, A.subject_id, C.id.label("cid"), E.student_id.label("sid"),
-                    case((due, 1), else_=0).label("due"),
-                    case((due, done), else_=0).label("done"),
-                    case((due, on_time), else_=0).label("on_time"),
-                    case((reached, E.student_id)).label("reached_sid"),
-                    func.coalesce(attempts.c.mark, S.mark).label("mark"))
-             .join(ac, ac.c.assignment_id == A.id)
-             .join(C, C.id == ac.c.classroom_id)
-             .outerjoin(E, E.classroom_id == C.id)
-             .outerjoin(attempts, and_(attempts.c.aid == A.id, attempts.c.sid == E.student_id))
-             .outerjoin(S, and_(S.assignment_id == A.id, S.student_id == E.student_id))
-             .outerjoin(V, and_(V.assignment_id == A.id, V.student_id == E.student_id))
-             .where(C.school_year_id == f.year.id))
+def _given(f):
+    """(assignment, class) rows of the school year under the filters, as a select's conditions."""
+    A, C, ac = Assignment, Classroom, assignment_classroom
+    conditions = [ac.c.assignment_id == A.id, C.id == ac.c.classroom_id, C.school_year_id == f.year.id]
     if f.school_id is not None:
-        query = query.where(A.school_id == f.school_id)
+        conditions.append(A.school_id == f.school_id)
     if f.subject is not None:
-        query = query.where(A.subject_id == f.subject.id)
+        conditions.append(A.subject_id == f.subject.id)
     if f.grade is not None:
-        query = query.where(C.grade == f.grade)
-    return query.cte("pairs")
+        conditions.append(C.grade == f.grade)
+    return conditions
 
 
-def _aggregates(p):
-    return (func.count(func.distinct(p.c.aid)).label("assignments"),
-            func.count(p.c.sid).label("pairs"),
-            func.count(func.distinct(p.c.sid)).label("students"),
-            func.count(func.distinct(p.c.reached_sid)).label("reached"),
-            func.coalesce(func.sum(p.c.due), 0).label("due"),
-            func.coalesce(func.sum(p.c.done), 0).label("done"),
-            func.coalesce(func.sum(p.c.on_time), 0).label("on_time"),
-            func.avg(p.c.mark).label("average_mark"),
-            func.count(p.c.mark).label("marked"))
+def _expected(f, now):
+    """Per class and subject: assignments given, the class's size, and the (assignment, student)
+    pairs expected in all and among assignments already due. Counts assignments × class size
+    instead of joining every student, so it costs what the assignments cost."""
+    A, C, ac, E = Assignment, Classroom, assignment_classroom, Enrollment
+    size = select(E.classroom_id.label("cid"), func.count().label("n")).group_by(E.classroom_id).subquery("size")
+    n = func.coalesce(size.c.n, 0)
+    query = (select(A.school_id, C.id, C.name, C.grade, A.subject_id, func.count(A.id).label("assignments"),
+                    func.sum(n).label("pairs"), func.sum(case((A.due_at <= now, n), else_=0)).label("due"),
+                    func.max(n).label("students"))
+             .select_from(A).join(ac, ac.c.assignment_id == A.id).join(C, C.id == ac.c.classroom_id)
+             .outerjoin(size, size.c.cid == C.id)
+             .where(*_given(f))
+             .group_by(A.school_id, C.id, C.name, C.grade, A.subject_id))
+    return db.session.execute(query).all()
+
+
+def _outcomes(f):
+    """One row per (assignment, student) that did something, with whether the work is complete,
+    on time, and the best mark; attributed to the student's class among the assignment's classes."""
+    A, S, V, T = Assignment, Submission, MaterialView, Attempt
+    submitted = T.state == AttemptState.SUBMITTED.value
+    is_material = A.kind == AssignmentKind.MATERIAL.value
+    parts = union_all(
+        select(T.assignment_id.label("aid"), T.student_id.label("sid"), case((submitted, 1), else_=0).label("done"),
+               case((and_(submitted, T.late.is_(False)), 1), else_=0).label("on_time"), T.mark.label("mark")),
+        select(S.assignment_id, S.student_id, literal_column("1"), case((S.late.is_(False), 1), else_=0), S.mark),
+        select(V.assignment_id, V.student_id, case((is_material, 1), else_=0),
+               case((and_(is_material, V.first_at <= A.due_at), 1), else_=0), null())
+        .join(A, A.id == V.assignment_id),
+    ).subquery("outcome")
+    return (select(parts.c.aid, parts.c.sid, func.max(parts.c.done).label("done"),
+                   func.max(parts.c.on_time).label("on_time"), func.max(parts.c.mark).label("mark"))
+            .group_by(parts.c.aid, parts.c.sid).subquery("pair"))
+
+
+def _outcome_rows(f, now, by_class=True):
+    A, C, ac, E = Assignment, Classroom, assignment_classroom, Enrollment
+    o = _outcomes(f)
+    due = A.due_at <= now
+    keys = (A.school_id, C.id, A.subject_id) if by_class else (A.school_id,)
+    query = (select(*keys, func.count(func.distinct(o.c.sid)).label("reached"),
+                    func.coalesce(func.sum(case((due, o.c.done), else_=0)), 0).label("done"),
+                    func.coalesce(func.sum(case((due, case((o.c.done == 1, o.c.on_time), else_=0)), else_=0)),
+                                  0).label("on_time"),
+                    func.sum(o.c.mark).label("mark_sum"), func.count(o.c.mark).label("marked"))
+             .select_from(o).join(A, A.id == o.c.aid).join(ac, ac.c.assignment_id == A.id)
+             .join(C, C.id == ac.c.classroom_id)
+             .join(E, and_(E.classroom_id == C.id, E.student_id == o.c.sid))
+             .where(*_given(f)).group_by(*keys))
+    return db.session.execute(query).all()
 
 
 @dataclass
@@ -405,15 +419,15 @@ class AssignmentRow:
     classroom: str
     grade: int | None
     subject_id: int | None
-    assignments: int
-    pairs: int
-    students: int
-    reached: int
-    due: int
-    done: int
-    on_time: int
-    average_mark: float | None
-    marked: int
+    assignments: int = 0
+    pairs: int = 0
+    students: int = 0
+    reached: int = 0
+    due: int = 0
+    done: int = 0
+    on_time: int = 0
+    mark_sum: float = 0.0
+    marked: int = 0
 
     @property
     def completion_rate(self):
@@ -423,32 +437,55 @@ class AssignmentRow:
     def on_time_rate(self):
         return rate(self.on_time, self.done)
 
+    @property
+    def average_mark(self):
+        return round(self.mark_sum / self.marked, 2) if self.marked else None
 
-def assignment_stats(f):
+
+def assignment_stats(f, now=None):
     """Per class and subject: assignments given, students, students reached, completion and
-    on-time rates, average mark. One statement."""
-    p = _pairs_and_outcomes(f)
-    query = (select(p.c.school_id, p.c.cid, Classroom.name, Classroom.grade, p.c.subject_id, *_aggregates(p))
-             .join(Classroom, Classroom.id == p.c.cid)
-             .group_by(p.c.school_id, p.c.cid, Classroom.name, Classroom.grade, p.c.subject_id)
-             .order_by(p.c.school_id, Classroom.grade, Classroom.name, p.c.subject_id))
-    return [_assignment_row(row) for row in db.session.execute(query)]
+    on-time rates, average mark. Two statements."""
+    now = now or utcnow()
+    rows = {}
+    for school_id, cid, name, grade, subject_id, assignments, pairs, due, students in _expected(f, now):
+        rows[(cid, subject_id)] = AssignmentRow(school_id, cid, name, grade, subject_id, assignments, int(pairs or 0),
+                                                int(students or 0), due=int(due or 0))
+    for _school_id, cid, subject_id, reached, done, on_time, mark_sum, marked in _outcome_rows(f, now):
+        row = rows.get((cid, subject_id))
+        if row is not None:
+            row.reached, row.done, row.on_time = reached, int(done), int(on_time)
+            row.mark_sum, row.marked = float(mark_sum or 0), marked
+    return sorted(rows.values(), key=lambda r: (r.school_id, r.grade, r.classroom, r.subject_id or 0))
 
 
-def assignment_school_totals(f):
-    """{school_id: AssignmentRow} over all the school's classes and subjects (students counted
-    once however many subjects reached them). One statement."""
-    p = _pairs_and_outcomes(f)
-    query = select(p.c.school_id, null().label("cid"), literal_column("''").label("name"), null().label("grade"),
-                   null().label("subject_id"), *_aggregates(p)).group_by(p.c.school_id)
-    return {row.school_id: _assignment_row(row) for row in db.session.execute(query)}
-
-
-def _assignment_row(row):
-    values = list(row)
-    average = values[12]
-    values[12] = round(float(average), 2) if average is not None else None
-    return AssignmentRow(*values[:5], *(int(v or 0) for v in values[5:12]), values[12], int(values[13] or 0))
+def assignment_school_totals(f, class_rows=None, now=None):
+    """{school_id: AssignmentRow} over all the school's classes and subjects, from the class rows
+    (one more statement: students reached are counted once however many subjects reached them)."""
+    now = now or utcnow()
+    class_rows = assignment_stats(f, now) if class_rows is None else class_rows
+    totals, classes = {}, {}
+    for row in class_rows:
+        total = totals.setdefault(row.school_id, AssignmentRow(row.school_id, None, "", None, None))
+        classes.setdefault(row.school_id, {})[row.classroom_id] = row.students
+        total.pairs += row.pairs
+        total.due += row.due
+        total.done += row.done
+        total.on_time += row.on_time
+        total.mark_sum += row.mark_sum
+        total.marked += row.marked
+    for school_id, sizes in classes.items():
+        totals[school_id].students = sum(sizes.values())
+    assignments = (select(Assignment.school_id, func.count(func.distinct(Assignment.id)))
+                   .select_from(Assignment).join(assignment_classroom, assignment_classroom.c.assignment_id == Assignment.id)
+                   .join(Classroom, Classroom.id == assignment_classroom.c.classroom_id)
+                   .where(*_given(f)).group_by(Assignment.school_id))
+    for school_id, n in db.session.execute(assignments):
+        if school_id in totals:
+            totals[school_id].assignments = n
+    for school_id, reached, *_rest in _outcome_rows(f, now, by_class=False):
+        if school_id in totals:
+            totals[school_id].reached = reached
+    return totals
 
 
 # --------------------------------------------------------------------------- online share

@@ -27,7 +27,8 @@ def _points(raw, criterion):
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite() or value < 0 or value > Decimal(str(criterion.points)):
-        message = _("Điểm phải là số từ 0 đến %(max)s.", max=f"{criterion.points:g}")
+        maximum = f"{criterion.points:g}"
+        message = _("Điểm phải là số từ 0 đến %(max)s.", max=maximum)
         raise ValidationError(message, {"points": message})
     return value.quantize(Decimal("0.01"))
 
