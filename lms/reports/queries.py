@@ -545,13 +545,23 @@ class ShareRow:
         return self.share is not None and self.share >= ONLINE_TARGET
 
 
+def coverage(covered):
+    """{school_id: {(subject_id, grade): {topic ids}}} from `covered_topics` rows, with the whole
+    district under None: one pass, however many schools then ask."""
+    seen = {None: {}}
+    for row in covered:
+        key = (row.subject_id, row.grade)
+        seen.setdefault(row.school_id, {}).setdefault(key, set()).add(row.topic_id)
+        seen[None].setdefault(key, set()).add(row.topic_id)
+    return seen
+
+
 def online_share(totals, covered, school_id=None):
     """[ShareRow] per subject and grade with catalogue topics, for one school (or the whole
-    district when `school_id` is None), and the overall ShareRow (subject_id None)."""
-    seen = {}
-    for row in covered:
-        if school_id is None or row.school_id == school_id:
-            seen.setdefault((row.subject_id, row.grade), set()).add(row.topic_id)
+    district when `school_id` is None), and the overall ShareRow (subject_id None). `covered` is
+    `covered_topics` rows or their `coverage` index."""
+    index = covered if isinstance(covered, dict) else coverage(covered)
+    seen = index.get(school_id, {})
     rows = [ShareRow(s, g, n, len(seen.get((s, g), ()))) for (s, g), n in sorted(totals.items())]
     overall = ShareRow(None, None, sum(r.topics for r in rows), sum(r.covered for r in rows))
     return rows, overall

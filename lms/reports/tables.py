@@ -67,7 +67,7 @@ def build(f, schools, subjects, with_dx=True, teachers_listed=True):
     decisions, waiting = queries.review_decisions(f), queries.queue_now(f)
     class_rows = queries.assignment_stats(f)
     totals = queries.assignment_school_totals(f, class_rows)
-    topic_totals, covered = queries.topic_totals(f), queries.covered_topics(f)
+    topic_totals, covered = queries.topic_totals(f), queries.coverage(queries.covered_topics(f))
     trends = queries.monthly_trends(f)
 
     approved = {}
