@@ -382,13 +382,20 @@ def _outcomes(f):
     A, S, V, T = Assignment, Submission, MaterialView, Attempt
     submitted = T.state == AttemptState.SUBMITTED.value
     is_material = A.kind == AssignmentKind.MATERIAL.value
+    # The assignments in scope, so that a school's report reads that school's work only (the
+    # database cannot push the outer filters into the grouping below).
+    scope = (select(assignment_classroom.c.assignment_id).select_from(A)
+             .join(assignment_classroom, assignment_classroom.c.assignment_id == A.id)
+             .join(Classroom, Classroom.id == assignment_classroom.c.classroom_id).where(*_given(f)))
     parts = union_all(
         select(T.assignment_id.label("aid"), T.student_id.label("sid"), case((submitted, 1), else_=0).label("done"),
-               case((and_(submitted, T.late.is_(False)), 1), else_=0).label("on_time"), T.mark.label("mark")),
-        select(S.assignment_id, S.student_id, literal_column("1"), case((S.late.is_(False), 1), else_=0), S.mark),
+               case((and_(submitted, T.late.is_(False)), 1), else_=0).label("on_time"), T.mark.label("mark"))
+        .where(T.assignment_id.in_(scope)),
+        select(S.assignment_id, S.student_id, literal_column("1"), case((S.late.is_(False), 1), else_=0), S.mark)
+        .where(S.assignment_id.in_(scope)),
         select(V.assignment_id, V.student_id, case((is_material, 1), else_=0),
                case((and_(is_material, V.first_at <= A.due_at), 1), else_=0), null())
-        .join(A, A.id == V.assignment_id),
+        .join(A, A.id == V.assignment_id).where(V.assignment_id.in_(scope)),
     ).subquery("outcome")
     return (select(parts.c.aid, parts.c.sid, func.max(parts.c.done).label("done"),
                    func.max(parts.c.on_time).label("on_time"), func.max(parts.c.mark).label("mark"))
