@@ -244,6 +244,14 @@ class SubmissionFile(db.Model):
                               index=True)
     file_id = db.Column(db.Integer, db.ForeignKey("stored_file.id"), nullable=False, index=True)
     position = db.Column(db.Integer, nullable=False, default=0)
+    name = db.Column(db.String(255), nullable=False, default="")  # the name it was handed in under
+    # Made by the processing job (assignments.work_jobs): a photo is shown from its re-encoded copy.
+    preview_sha256 = db.Column(db.String(64), nullable=True)
+    preview_mime = db.Column(db.String(40), nullable=True)
+    thumbnail_sha256 = db.Column(db.String(64), nullable=True)
+    thumbnail_mime = db.Column(db.String(40), nullable=True)
+    processed_at = db.Column(db.DateTime(timezone=True), nullable=True)
+    processing_error = db.Column(db.String(500), nullable=True)
 
     submission = db.relationship("Submission", back_populates="files")
     file = db.relationship("StoredFile")

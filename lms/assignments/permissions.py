@@ -75,3 +75,40 @@ def can_view_attempt(user, attempt):
 def can_answer(user, attempt):
     """Save answers and submit: the attempt's own student, still assigned to the work."""
     return is_student(user) and attempt.student_id == user.id and is_assigned(user, attempt.assignment)
+
+
+def can_see_submission(user, submission):
+    """A student's handed-in work and its files: the student, and whoever tracks the assignment."""
+    if not is_signed_in(user):
+        return False
+    if is_student(user) and submission.student_id == user.id:
+        return True
+    return can_track(user, submission.assignment)
+
+
+def sees_marks(user, assignment):
+    """Marks and feedback on handed-in work: whoever tracks the assignment at once; its students
+    once the teacher has released them."""
+    return can_track(user, assignment) or assignment.grades_released_at is not None
+
+
+def can_see_inquiry(user, inquiry):
+    """A question about the work: whoever tracks the assignment; a private one also its student,
+    a public one every student the assignment is given to."""
+    if can_track(user, inquiry.assignment):
+        return True
+    if not is_assigned(user, inquiry.assignment):
+        return False
+    return inquiry.public or inquiry.student_id == user.id
+
+
+def can_view_attempt(user, attempt):
+    """An attempt is seen by its student and by the assignment's teacher (404 for anyone else)."""
+    if not is_signed_in(user) or attempt is None:
+        return False
+    return attempt.student_id == user.id or can_manage(user, attempt.assignment)
+
+
+def can_answer(user, attempt):
+    """Save answers and submit: the attempt's own student, still assigned to the work."""
+    return is_student(user) and attempt.student_id == user.id and is_assigned(user, attempt.assignment)

@@ -33,6 +33,11 @@ MESSAGES = {
     "assigned_to_you": N_("%(actor)s đã giao cho bạn thẩm định “%(title)s”."),
     "assigned_away": N_("“%(title)s” đã được giao cho người khác thẩm định."),
     "assigned": N_("“%(title)s” được giao cho %(reviewer)s thẩm định."),
+    # Homework (assignments.inquiries, assignments.marking)
+    "inquiry_asked": N_("%(student)s hỏi về bài “%(title)s”: “%(excerpt)s”"),
+    "inquiry_answered": N_("%(teacher)s đã trả lời câu hỏi của em về bài “%(title)s”."),
+    "grades_released": N_("%(teacher)s đã công bố điểm bài “%(title)s”."),
+    "work_graded": N_("%(teacher)s đã chấm bài “%(title)s” của em."),
 }
 
 

@@ -19,6 +19,7 @@ def build_ids(app, demo):
     ids.update(_review_ids())
     ids.update(_material_ids())
     ids.update(_question_ids())
+    ids.update(_work_ids())
     return ids
 
 
@@ -85,3 +86,10 @@ def _question_ids():
     from tests.permission_matrix.questions import build_question_ids
 
     return build_question_ids()
+
+
+def _work_ids():
+    """Handed-in work, an essay to grade and a question about the work (see assignments_work.py)."""
+    from tests.permission_matrix.assignments_work import build_work_ids
+
+    return build_work_ids()
