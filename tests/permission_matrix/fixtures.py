@@ -19,6 +19,7 @@ def build_ids(app, demo):
     ids.update(_review_ids())
     ids.update(_material_ids())
     ids.update(_question_ids())
+    ids.update(_quiz_ids())
     ids.update(_work_ids())
     return ids
 
@@ -93,3 +94,10 @@ def _work_ids():
     from tests.permission_matrix.assignments_work import build_work_ids
 
     return build_work_ids()
+
+
+def _quiz_ids():
+    """Quizzes of gv.toan for 6A1 and attempts of hs.6a1.01, one per route that acts (see assignments_api.py)."""
+    from tests.permission_matrix.assignments_api import build_quiz_ids
+
+    return build_quiz_ids()

@@ -225,3 +225,39 @@ def test_matrix_cells_are_checked_one_by_one(world):
     details = errors_of(lambda: make_assignment(subject="toan", matrix=[{"topic": khtn.id, "level": "nhan_biet",
                                                                          "count": 1}]))
     assert "matrix.0.topic" in details
+
+
+# --- changing an assignment ----------------------------------------------------------------------
+
+def test_update_before_anyone_started_then_refused(world):
+    from lms.assignments import attempts
+
+    first, second, third = approved(3)
+    assignment = quiz([first, second])
+    services.update_assignment(assignment, user("gv.toan"), {"title": "Đổi tên",
+                                                             "question_ids": [third.id, first.id]})
+    db.session.commit()
+    assert assignment.title == "Đổi tên" and [q.question_id for q in assignment.questions] == [third.id, first.id]
+    assert assignment.instructions == "<p>Làm trong <strong>15 phút</strong></p>"  # untouched fields kept
+    with pytest.raises(DomainError) as caught:
+        services.update_assignment(assignment, user("gv.toan2"), {"title": "Của người khác"})
+    assert caught.value.status == 403
+    db.session.rollback()
+    attempts.start(assignment, user("hs.6a1.01"))
+    db.session.commit()
+    with pytest.raises(DomainError) as caught:
+        services.update_assignment(assignment, user("gv.toan"), {"title": "Muộn rồi"})
+    assert (caught.value.status, caught.value.code) == (409, "assignment_started")
+    db.session.rollback()
+    assert db.session.get(Assignment, assignment.id).title == "Đổi tên"
+
+
+def test_a_matrix_replaces_hand_picked_questions_on_update(world):
+    (t1,) = topics(1)
+    approved(2, t1, "thong_hieu")
+    assignment = quiz()
+    services.update_assignment(assignment, user("gv.toan"),
+                               {"matrix": [{"topic": t1.id, "level": "thong_hieu", "count": 1}]})
+    db.session.commit()
+    assert assignment.uses_matrix and {q.cell for q in assignment.questions} == {0}
+    assert services.questions_per_attempt(assignment) == 1
