@@ -9,7 +9,7 @@ versions: its pages are computed once per process and kept in the "library" cach
 import functools
 from dataclasses import dataclass
 
-from ..core import cache
+from ..core import cache, textsearch
 from ..core.errors import ValidationError, _
 from ..core.text import clean_line
 from ..extensions import db
@@ -111,8 +111,13 @@ def library(filters):
     if filters.school is not None:
         query = query.where(Material.school_id == filters.school.id)
     if filters.q:
-        like = f"%{filters.q.lower()}%"
-        query = query.where(db.func.lower(Material.title).like(like))
+        # Search answers through core.textsearch ("phan so" finds "phân số", in the file's text too);
+        # without it, the title as typed.
+        ids = textsearch.matching_ids(Material.ITEM_TYPE, filters.q)
+        if ids is None:
+            query = query.where(db.func.lower(Material.title).like(f"%{filters.q.lower()}%"))
+        else:
+            query = query.where(Material.id.in_(sorted(ids)))
     return query.options(*LISTED).order_by(*SORTS[filters.sort])
 
 

@@ -11,6 +11,7 @@ The workflow itself (submit, claim, decide, withdraw) is the review engine's
 import hashlib
 import re
 
+from ..core import events
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError, _
 from ..core.text import clean_line, fold, nfc, tone_canonical
 from ..core.timeutil import utcnow
@@ -20,7 +21,7 @@ from ..review import services as review_services
 from ..review.workflow import Action, State, TransitionRefused
 from ..schools import fields
 from ..schools.models import Subject, Topic
-from . import formats, permissions, types
+from . import formats, permissions, signals, types
 from .formats import aiken
 from .models import SUMMARY_MAX, ImportState, Question, QuestionImport, QuestionVersion, VersionStatus
 
@@ -175,6 +176,7 @@ def create_question(owner, data):
         raise Forbidden(_("Chỉ giáo viên soạn câu hỏi."))
     question = _new_question(owner, validate_question(data))
     db.session.flush()
+    events.announce(signals.questions_changed, question_ids=[question.id])
     return question
 
 
@@ -240,6 +242,7 @@ def update_question(question, actor, data, note=None):
         db.session.flush()
 
     review_services.revise(question, actor, clean_line(note) or None, change=new_version)
+    events.announce(signals.questions_changed, question_ids=[question.id])
     return question
 
 
@@ -461,6 +464,7 @@ def confirm_import(actor, record, choices=None):
     record.question_ids = [q.id for q in questions]
     record.state = ImportState.CONFIRMED.value
     db.session.flush()
+    events.announce(signals.questions_changed, question_ids=record.question_ids)
     return questions
 
 

@@ -1,0 +1,492 @@
+"""The Whoosh index: its schema, its folder (generations swapped atomically), the one writer, and the
+searcher that matches, filters, ranks and counts.
+
+Folder layout (SEARCH_INDEX_DIR, in the instance folder):
+
+    current -> gen-20260101T101010-ab12     a symlink, replaced atomically by `flask lms reindex`
+    gen-.../                                 one complete Whoosh index per generation
+    pending.sqlite3                          the queue of changed items (jobs.py)
+    write.lock                               held by whoever writes (the worker's job, reindex)
+
+Whoosh stores the postings; the matching and ranking are ours: the postings of each query term
+are read a block at a time (not a Python call per document), the candidates are intersected as
+sets, permissions and filters are set intersections with per-generation cached sets, and BM25 is
+computed only for the documents left. A per-document "meta" column (type, scope, subject, grade,
+kind, level, school, state, owner, claimant, item, date, lengths) feeds filters, facets and sorting
+without reading stored fields; it is loaded once per index generation.
+"""
+
+import contextlib
+import fcntl
+import heapq
+import math
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+
+from whoosh import columns, fields, formats
+from whoosh import index as windex
+from whoosh.system import pack_uint
+
+CURRENT = "current"
+META_FIELDS = ("type", "scope", "subject", "grade", "kind", "level", "school", "state", "owner",
+               "claimed", "item", "sort_at", "flen", "alen")
+M = {name: i for i, name in enumerate(META_FIELDS)}
+FACETS = ("type", "subject", "grade", "kind", "level", "school", "state")
+# BM25 and the weights of the ranking's parts: a bigram (the phrase) counts well above its two
+# syllables, an exact-accent term above its folded form; a title word as three body words.
+K1, B = 1.2, 0.75
+PHRASE_WEIGHT = 2.0
+EXACT_WEIGHT = 1.5
+TITLE_WEIGHT = 3
+# Ranking tiers above BM25: each query bigram a document holds (the phrase) puts it above every
+# document holding fewer; then each accented form typed that it holds exactly (above a folded match).
+PHRASE_TIER = 1_000_000.0
+EXACT_TIER = 1_000.0
+
+
+class TermsField(fields.FieldType):
+    """An indexed, scorable field whose value is already analysed: {term: (frequency, weight)}
+    (analysis.terms made it), so indexing is a loop over a dict rather than a token stream."""
+
+    indexed = True
+    scorable = True
+    stored = False
+    unique = False
+    vector = None
+    column_type = None
+
+    def __init__(self):
+        self.format = formats.Frequency()
+        self.analyzer = None
+
+    def index(self, value, **kwargs):
+        for term, (freq, weight) in value.items():
+            yield term.encode("utf-8"), freq, weight, pack_uint(freq)
+
+    def separate_spelling(self):
+        return False
+
+    def has_morph(self):
+        return False
+
+    def self_parsing(self):
+        return True
+
+
+def schema():
+    return fields.Schema(
+        item=fields.ID(),                         # "material:12": both of an item's documents
+        f=TermsField(),                           # folded syllables and bigrams (every query)
+        a=TermsField(),                           # accented ones that folding changes (ranking)
+        meta=fields.COLUMN(columns.VarBytesColumn()),
+        title=fields.STORED(),
+        text=fields.STORED(),                     # the snippet's source, bounded
+    )
+
+
+# --- the folder -----------------------------------------------------------------------------------
+
+def _current_dir(root):
+    link = os.path.join(root, CURRENT)
+    try:
+        target = os.readlink(link)
+    except OSError:
+        # A copy of the folder that followed the link (shutil.copytree) holds the index itself.
+        return link if os.path.isdir(link) else None
+    return os.path.join(root, target)
+
+
+def new_generation(root):
+    """An empty index in a new generation folder (not yet current)."""
+    os.makedirs(root, exist_ok=True)
+    name = "gen-" + time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
+    path = os.path.join(root, name)
+    os.makedirs(path)
+    windex.create_in(path, schema())
+    return path
+
+
+def swap_in(root, path):
+    """Make `path` the current generation in one rename (searches in flight keep their readers),
+    and remove the generations older than the one it replaces."""
+    previous = _current_dir(root)
+    link = os.path.join(root, CURRENT)
+    if os.path.isdir(link) and not os.path.islink(link):
+        legacy = os.path.join(root, "gen-copied-" + uuid.uuid4().hex[:8])
+        os.rename(link, legacy)
+        previous = legacy
+    temporary = os.path.join(root, f".{CURRENT}-{uuid.uuid4().hex[:8]}")
+    os.symlink(os.path.basename(path), temporary)
+    os.replace(temporary, os.path.join(root, CURRENT))
+    keep = {os.path.basename(path), os.path.basename(previous) if previous else None}
+    for name in os.listdir(root):
+        if name.startswith("gen-") and name not in keep:
+            shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+
+
+def open_current(root, create=True):
+    """The current index, made empty on first use."""
+    path = _current_dir(root)
+    if path is None or not windex.exists_in(path):
+        if not create:
+            return None
+        with write_lock(root):
+            path = _current_dir(root)
+            if path is None or not windex.exists_in(path):
+                path = new_generation(root)
+                swap_in(root, path)
+    return windex.open_dir(path)
+
+
+@contextlib.contextmanager
+def write_lock(root, timeout=120.0):
+    """The one-writer lock (a flock, released if the process dies): the worker's batches and a
+    rebuild never write at once, and several gunicorn workers never touch the index at all."""
+    held = getattr(_held, "roots", None)
+    if held is None:
+        held = _held.roots = set()
+    if root in held:  # this thread holds it already (a rebuild creating its first index)
+        yield
+        return
+    os.makedirs(root, exist_ok=True)
+    handle = open(os.path.join(root, "write.lock"), "a+")  # noqa: SIM115 - held for the block
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the search index is being written by another process") from None
+                time.sleep(0.05)
+        held.add(root)
+        yield
+    finally:
+        held.discard(root)
+        handle.close()
+
+
+_held = threading.local()
+
+
+# --- documents in the index -----------------------------------------------------------------------
+
+def add(writer, doc):
+    """Add one document (documents.Doc) to an open Whoosh writer."""
+    meta = [doc.type, doc.scope, doc.subject, str(doc.grade or ""), doc.kind or "", doc.level or "",
+            str(doc.school or ""), doc.state, str(doc.owner or ""), str(doc.claimed or ""), doc.item,
+            str(int(doc.sort_at or 0)), str(doc.flen), str(doc.alen)]
+    writer.add_document(item=doc.item, f=doc.f, a=doc.a, meta="|".join(meta).encode("utf-8"),
+                        title=doc.title, text=doc.text)
+
+
+def bulk_writer(ix):
+    # One segment, a large sort buffer: a rebuild writes every posting once.
+    return ix.writer(limitmb=256, procs=1, multisegment=False)
+
+
+# --- searching ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Scope:
+    """What a user may see, as the index understands it (services.scope_for builds it).
+
+    Published documents of `types` for everyone; beyond them the working documents (drafts, items
+    in review, the newest unpublished version) of the items that concern the user: their own, their
+    school's (school admin), their pool's (reviewer: submitted or in review in their subjects),
+    the ones they claimed or reviewed, or all of them (district admin). Where a user sees an item's
+    working document, its published document is left out (one result per item)."""
+
+    types: frozenset = frozenset({"material"})
+    all_work: bool = False
+    owner: str = ""
+    school: str = ""
+    pool_subjects: frozenset = frozenset()
+    claimed_by: str = ""
+    reviewed: frozenset = frozenset()
+
+
+POOL_STATES = {"submitted", "in_review"}
+
+
+class Snapshot:
+    """One generation of the index with what searches need from it, computed once: the reader,
+    each live document's meta, the sets behind filters and the BM25 length norms."""
+
+    def __init__(self, ix):
+        self.ix = ix
+        self.generation = ix.latest_generation()
+        self.path = ix.storage.folder
+        self.searcher = ix.searcher()
+        reader = self.searcher.reader()
+        self.reader = reader
+        self.leaves = list(reader.leaf_readers())
+        deleted = set()
+        for leaf, base in self.leaves:
+            if leaf.has_deletions():
+                deleted.update(base + d for d in leaf.deleted_docs_set)
+        self.meta = []
+        if reader.has_column("meta"):
+            for docnum, raw in enumerate(reader.column_reader("meta")):
+                self.meta.append(None if docnum in deleted or not raw else raw.decode("utf-8").split("|"))
+        self.live = frozenset(d for d, m in enumerate(self.meta) if m is not None)
+        self.count = len(self.live)
+        flen = [int(m[M["flen"]]) if m else 0 for m in self.meta]
+        alen = [int(m[M["alen"]]) if m else 0 for m in self.meta]
+        self.norm = {"f": self._norms(flen), "a": self._norms(alen)}
+        self.sort_at = [int(m[M["sort_at"]]) if m else 0 for m in self.meta]
+        # Ties go to the lower item id (materials before questions): the same order whatever the
+        # document numbers, so an incrementally kept index and a rebuilt one rank alike.
+        self.tiebreak = [_tiebreak(m[M["item"]]) if m else 0 for m in self.meta]
+        self._sets = {}
+        self._combos = None
+        self._lock = threading.Lock()
+
+    def _norms(self, lengths):
+        live = [n for d, n in enumerate(lengths) if self.meta[d] is not None]
+        average = (sum(live) / len(live)) if live and sum(live) else 1.0
+        return [K1 * (1 - B + B * n / average) for n in lengths]
+
+    def close(self):
+        self.searcher.close()
+
+    def docs_with(self, name, value):
+        """The live documents whose meta `name` is `value` (cached per generation)."""
+        key = (name, value)
+        found = self._sets.get(key)
+        if found is None:
+            i = M[name]
+            found = frozenset(d for d, m in enumerate(self.meta) if m is not None and m[i] == value)
+            self._sets[key] = found
+        return found
+
+    def docs_with_any(self, name, values):
+        result = set()
+        for value in values:
+            result |= self.docs_with(name, value)
+        return result
+
+    def combos(self):
+        """Each live document's facet values as one small int, and the tuples they stand for:
+        facets are then one Counter over the hits, not one per facet."""
+        if self._combos is None:
+            index, tuples, ids = {}, [], []
+            positions = [M[name] for name in FACETS]
+            for m in self.meta:
+                if m is None:
+                    ids.append(-1)
+                    continue
+                key = tuple(m[i] for i in positions)
+                number = index.get(key)
+                if number is None:
+                    number = index[key] = len(tuples)
+                    tuples.append(key)
+                ids.append(number)
+            self._combos = (ids, tuples)
+        return self._combos
+
+    # --- postings ---------------------------------------------------------------------------
+
+    def postings(self, fieldname, term):
+        """{docnum: weight} of one term over every segment, deleted documents left out; read a
+        block at a time."""
+        found = {}
+        btext = term.encode("utf-8")
+        for leaf, base in self.leaves:
+            try:
+                matcher = leaf.postings(fieldname, btext)
+            except Exception:  # noqa: BLE001 - whoosh raises TermNotFound (and others) for absent terms
+                continue
+            leafmatcher = getattr(matcher, "child", matcher)  # deletions wrap it in a FilterMatcher
+            _read_blocks(leafmatcher, base, found)
+        if found and len(self.live) != len(self.meta):
+            for docnum in [d for d in found if d not in self.live]:
+                del found[docnum]
+        return found
+
+    def doc_frequency(self, fieldname, term):
+        btext = term.encode("utf-8")
+        return sum(leaf.doc_frequency(fieldname, btext) for leaf, _base in self.leaves)
+
+    def stored(self, docnum):
+        return self.searcher.stored_fields(docnum)
+
+
+def _tiebreak(item):
+    item_type, _sep, item_id = item.partition(":")
+    return -(int(item_id) * 2 + (item_type != "material"))
+
+
+def _read_blocks(matcher, base, found):
+    """Every (id, weight) of a Whoosh 3 leaf matcher, block by block."""
+    if not hasattr(matcher, "_read_ids"):
+        while matcher.is_active():
+            found[base + matcher.id()] = matcher.weight()
+            matcher.next()
+        return
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_weights()
+        ids, weights = matcher._ids, matcher._weights
+        if base:
+            found.update(zip([base + i for i in ids], weights, strict=False))
+        else:
+            found.update(zip(ids, weights, strict=False))
+        matcher._next_block()
+
+
+@dataclass
+class Found:
+    total: int = 0
+    docnums: list = field(default_factory=list)   # this page, best first
+    scores: list = field(default_factory=list)
+    facets: dict = field(default_factory=dict)    # {facet: {value: count}}
+
+
+class Index:
+    """The index at one root folder, reopened when a writer or a rebuild has changed it."""
+
+    def __init__(self, root):
+        self.root = root
+        self._snapshot = None
+        self._lock = threading.Lock()
+
+    def snapshot(self):
+        with self._lock:
+            current = self._snapshot
+            path = _current_dir(self.root)
+            if current is not None and current.path == path:
+                if current.ix.latest_generation() == current.generation:
+                    return current
+            ix = open_current(self.root)
+            fresh = Snapshot(ix)
+            self._snapshot = fresh
+            # The replaced searcher is closed when no search holds it any more (garbage collection).
+            return fresh
+
+    def writer(self):
+        return open_current(self.root).writer()
+
+    # --- the query --------------------------------------------------------------------------
+
+    def search(self, scope, query, filters=None, sort="relevance", offset=0, limit=20):
+        """Match `query` (analysis.QueryTerms; empty: every document), keep what `scope` allows and
+        `filters` ({meta field: value}) ask, rank (BM25 over syllables, bigrams and exact-accent
+        terms) or sort by date, count, and compute the facets of what is left."""
+        snap = self.snapshot()
+        allowed = self._visible(snap, scope)
+        for name, value in (filters or {}).items():
+            if value not in (None, ""):
+                allowed &= snap.docs_with(name, str(value))
+        found = Found()
+        if query:
+            lists = [snap.postings("f", s) for s in query.syllables]
+            lists.sort(key=len)
+            if not lists or not lists[0]:
+                hits = set()
+            else:
+                hits = allowed.intersection(lists[0])
+                for other in lists[1:]:
+                    if not hits:
+                        break
+                    hits.intersection_update(other)
+        else:
+            lists, hits = [], allowed
+        found.total = len(hits)
+        found.facets = self._facets(snap, hits)
+        if not hits:
+            return found, snap
+        wanted = offset + limit
+        if query and sort == "relevance":
+            scores = self._score(snap, query, hits, lists)
+            tiebreak = snap.tiebreak
+            top = heapq.nlargest(wanted, scores.items(), key=lambda item: (item[1], tiebreak[item[0]]))
+            page = top[offset:wanted]
+            found.docnums = [d for d, _s in page]
+            found.scores = [s for _d, s in page]
+        else:
+            sort_at, tiebreak = snap.sort_at, snap.tiebreak
+            top = heapq.nlargest(wanted, hits, key=lambda d: (sort_at[d], tiebreak[d]))
+            found.docnums = top[offset:wanted]
+            found.scores = [0.0] * len(found.docnums)
+        return found, snap
+
+    def _visible(self, snap, scope):
+        published = snap.docs_with_any("type", scope.types) & snap.docs_with("scope", "pub")
+        work = snap.docs_with_any("type", scope.types) & snap.docs_with("scope", "work")
+        if scope.all_work:
+            mine = set(work)
+        else:
+            mine = set()
+            if scope.owner:
+                mine |= work & snap.docs_with("owner", scope.owner)
+            if scope.school:
+                mine |= work & snap.docs_with("school", scope.school)
+            if scope.pool_subjects:
+                mine |= (work & snap.docs_with_any("state", POOL_STATES)
+                         & snap.docs_with_any("subject", scope.pool_subjects))
+            if scope.claimed_by:
+                mine |= work & snap.docs_with("claimed", scope.claimed_by)
+            if scope.reviewed:
+                mine |= work & snap.docs_with_any("item", scope.reviewed)
+        if not mine:
+            return set(published)
+        # One result per item: the working document replaces the published one.
+        items = {snap.meta[d][M["item"]] for d in mine}
+        hidden = published & snap.docs_with_any("item", items)
+        return (published - hidden) | mine
+
+    def _facets(self, snap, hits):
+        ids, tuples = snap.combos()
+        counted = Counter(map(ids.__getitem__, hits))
+        facets = {name: Counter() for name in FACETS}
+        for number, count in counted.items():
+            for name, value in zip(FACETS, tuples[number], strict=True):
+                if value:
+                    facets[name][value] += count
+        return {name: dict(counter.most_common()) for name, counter in facets.items()}
+
+    def _score(self, snap, query, hits, syllable_lists):
+        """BM25 summed over the query's syllables, its bigrams (PHRASE_WEIGHT) and the accented
+        forms typed (EXACT_WEIGHT), computed for the hits only."""
+        n = max(snap.count, 1)
+        scores = dict.fromkeys(hits, 0.0)
+        parts = [(lst, "f", 1.0, 0.0) for lst in syllable_lists]
+        parts += [(snap.postings("f", b), "f", PHRASE_WEIGHT, PHRASE_TIER) for b in query.bigrams]
+        parts += [(snap.postings("a", t), "a", EXACT_WEIGHT, EXACT_TIER) for t in query.accented]
+        for postings, fieldname, weight, tier in parts:
+            if not postings:
+                continue
+            df = len(postings)
+            idf = weight * math.log(1 + (n - df + 0.5) / (df + 0.5))
+            norm = snap.norm[fieldname]
+            k1 = (K1 + 1) * idf
+            if len(postings) > len(scores):
+                for d in scores:
+                    tf = postings.get(d)
+                    if tf:
+                        scores[d] += tier + tf * k1 / (tf + norm[d])
+            else:
+                for d, tf in postings.items():
+                    if d in scores:
+                        scores[d] += tier + tf * k1 / (tf + norm[d])
+        return scores
+
+    def suggest(self, word, limit=3):
+        """Index terms close to `word` (edit distance 1, else 2), most frequent first."""
+        snap = self.snapshot()
+        found = Counter()
+        for maxdist in (1, 2):
+            for leaf, _base in snap.leaves:
+                for term in leaf.terms_within("f", word, maxdist, prefix=1):
+                    if " " not in term and term != word:
+                        found[term] += leaf.doc_frequency("f", term)
+            if found:
+                break
+        return [term for term, _n in found.most_common(limit)]
