@@ -65,7 +65,7 @@ ROUTES = {
                                          **spec(200, 200, 200)},
     "assignments.inquiry_list": {"url": url("/assignments/{assignment}/inquiries"), **spec(200, 200, 200)},
     "assignments.inquiry_answer": {"url": url("/assignments/inquiries/{inquiry}/answer"), "method": "POST",
-                                   **spec(403, 302, 403)},
+                                   **spec(403, 422, 403)},
     "assignments.grading_queue": {"url": url("/assignments/{assignment}/grading"), **spec(403, 200, 403)},
     "assignments.grade_submission": {"url": url("/assignments/{assignment}/grading/submissions/{submission}"),
                                      **spec(403, 200, 403)},
