@@ -136,3 +136,12 @@ def worker_command(workers):
     from .core.jobs import run_worker
 
     run_worker(workers)
+
+
+@lms_cli.command("reindex")
+def reindex_command():
+    """Rebuild the search index from the database in a new folder and swap it in (searches go on)."""
+    from .search import jobs
+
+    count, words, seconds = jobs.rebuild(echo=lambda n: click.echo(f"  {n} documents…") if n % 5000 == 0 else None)
+    click.echo(f"Search index rebuilt: {count} documents, {words} words in {seconds:.1f} s.")
