@@ -230,6 +230,8 @@ def save_answers(attempt, student, answers, now=None):
             cleaned.append((item, types.get(question.qtype).answer(version.data, raw)))
         except types.AnswerError as error:
             errors[name] = str(error)
+        except (TypeError, ValueError):  # a shape the type's check did not expect ([] where an id goes)
+            errors[name] = _("Câu trả lời không đúng dạng của câu hỏi.")
     if errors:
         raise ValidationError(_("Có câu trả lời chưa hợp lệ."), errors)
     # The attempt is written first, and only while open and before its deadline: a submit (or the

@@ -332,3 +332,21 @@ def test_a_material_with_a_check_quiz_and_a_submission_without_one(world):
     assert created and len(attempt.items) == 1
     error = refusal(lambda: attempts.start(handin, student()))
     assert (error.status, error.code) == (409, "no_quiz")
+
+
+def test_answers_of_the_wrong_shape_are_422_not_500(world):
+    matching = make_question("approved", stem="Ghép đôi", qtype="matching",
+                             data={"pairs": [{"id": "1", "left": "2", "right": "4"},
+                                             {"id": "2", "left": "3", "right": "9"}]})
+    assignment = quiz([matching])
+    attempt, _created = attempts.start(assignment, student())
+    db.session.commit()
+    key = str(matching.id)
+    for raw in ({"1": ["2"]}, {"1": {"x": 1}}, [["1", "2"]], 3.5, {"9": "1"}):
+        with pytest.raises(ValidationError) as caught:
+            attempts.save_answers(attempt, student(), {key: raw})
+        assert f"answers.{key}" in caught.value.details
+        db.session.rollback()
+    attempts.save_answers(attempt, student(), {key: {"1": "1", "2": "2"}})
+    attempts.submit(attempt, student())
+    assert attempt.mark == Decimal("10.0")
