@@ -409,21 +409,37 @@ def _outcomes(f):
             .group_by(parts.c.aid, parts.c.sid).subquery("pair"))
 
 
-def _outcome_rows(f, now, by_class=True):
+def _outcome_rows(f, now):
+    """The work done, aggregated per class and subject, and (rows whose class is None) the
+    students reached per school, counted once across subjects: one statement over one CTE, which
+    PostgreSQL computes once for both groupings."""
     A, C, ac, E = Assignment, Classroom, assignment_classroom, Enrollment
     o = _outcomes(f)
     due = A.due_at <= now
-    keys = (A.school_id, C.id, A.subject_id) if by_class else (A.school_id,)
-    query = (select(*keys, func.count(func.distinct(o.c.sid)).label("reached"),
-                    func.coalesce(func.sum(case((due, o.c.done), else_=0)), 0).label("done"),
-                    func.coalesce(func.sum(case((due, case((o.c.done == 1, o.c.on_time), else_=0)), else_=0)),
-                                  0).label("on_time"),
-                    func.sum(o.c.mark).label("mark_sum"), func.count(o.c.mark).label("marked"))
-             .select_from(o).join(A, A.id == o.c.aid).join(ac, ac.c.assignment_id == A.id)
-             .join(C, C.id == ac.c.classroom_id)
-             .join(E, and_(E.classroom_id == C.id, E.student_id == o.c.sid))
-             .where(*_given(f)).group_by(*keys))
-    return db.session.execute(query).all()
+    joined = (select(A.school_id.label("school_id"), C.id.label("cid"), A.subject_id.label("subject_id"),
+                     o.c.sid, case((due, o.c.done), else_=0).label("done"),
+                     case((due, case((o.c.done == 1, o.c.on_time), else_=0)), else_=0).label("on_time"),
+                     o.c.mark)
+              .select_from(o).join(A, A.id == o.c.aid).join(ac, ac.c.assignment_id == A.id)
+              .join(C, C.id == ac.c.classroom_id)
+              .join(E, and_(E.classroom_id == C.id, E.student_id == o.c.sid))
+              .where(*_given(f)).cte("joined"))
+    j = joined.c
+    by_class = (select(j.school_id, j.cid, j.subject_id, func.count(func.distinct(j.sid)).label("reached"),
+                       func.coalesce(func.sum(j.done), 0).label("done"), func.coalesce(func.sum(j.on_time), 0),
+                       func.sum(j.mark), func.count(j.mark))
+                .group_by(j.school_id, j.cid, j.subject_id))
+    by_school = (select(j.school_id, null(), null(), func.count(func.distinct(j.sid)), literal_column("0"),
+                        literal_column("0"), null(), literal_column("0"))
+                 .group_by(j.school_id))
+    return db.session.execute(union_all(by_class, by_school)).all()
+
+
+class ClassRows(list):
+    """assignment_stats' rows, with the students reached per school (counted once across
+    subjects) that the same statement found."""
+
+    school_reached: dict
 
 
 @dataclass
@@ -464,17 +480,23 @@ def assignment_stats(f, now=None):
     for school_id, cid, name, grade, subject_id, assignments, pairs, due, students in _expected(f, now):
         rows[(cid, subject_id)] = AssignmentRow(school_id, cid, name, grade, subject_id, assignments, int(pairs or 0),
                                                 int(students or 0), due=int(due or 0))
-    for _school_id, cid, subject_id, reached, done, on_time, mark_sum, marked in _outcome_rows(f, now):
+    reached_by_school = {}
+    for school_id, cid, subject_id, reached, done, on_time, mark_sum, marked in _outcome_rows(f, now):
+        if cid is None:
+            reached_by_school[school_id] = reached
+            continue
         row = rows.get((cid, subject_id))
         if row is not None:
             row.reached, row.done, row.on_time = reached, int(done), int(on_time)
             row.mark_sum, row.marked = float(mark_sum or 0), marked
-    return sorted(rows.values(), key=lambda r: (r.school_id, r.grade, r.classroom, r.subject_id or 0))
+    result = ClassRows(sorted(rows.values(), key=lambda r: (r.school_id, r.grade, r.classroom, r.subject_id or 0)))
+    result.school_reached = reached_by_school
+    return result
 
 
 def assignment_school_totals(f, class_rows=None, now=None):
-    """{school_id: AssignmentRow} over all the school's classes and subjects, from the class rows
-    (one more statement: students reached are counted once however many subjects reached them)."""
+    """{school_id: AssignmentRow} over all the school's classes and subjects, from `assignment_stats`
+    rows (one more statement: the assignments, each counted once however many classes got it)."""
     now = now or utcnow()
     class_rows = assignment_stats(f, now) if class_rows is None else class_rows
     totals, classes = {}, {}
@@ -496,7 +518,7 @@ def assignment_school_totals(f, class_rows=None, now=None):
     for school_id, n in db.session.execute(assignments):
         if school_id in totals:
             totals[school_id].assignments = n
-    for school_id, reached, *_rest in _outcome_rows(f, now, by_class=False):
+    for school_id, reached in class_rows.school_reached.items():
         if school_id in totals:
             totals[school_id].reached = reached
     return totals
