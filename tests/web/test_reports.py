@@ -329,3 +329,12 @@ def test_a_bad_indicator_file_is_refused_and_changes_nothing(world, client, app)
     report = tables.Report(filters(world, "ra"), [world.schools["ra"]], {})
     tables.add_dx(report)
     assert report.dx[world.schools["ra"].id].groups[0].score == pytest.approx(38.27 - 0.1 + 10)
+
+
+def test_openapi_declares_the_report_endpoints(app, client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    schools = document["paths"]["/api/v1/reports/schools"]["get"]
+    assert {p["name"] for p in schools["parameters"]} == {"year", "subject", "grade", "school_id"}
+    assert {"200", "403", "404", "422"} <= set(schools["responses"])
+    dx = document["paths"]["/api/v1/reports/dx-indicators"]["get"]
+    assert {p["name"] for p in dx["parameters"]} == {"year", "school_id"}
