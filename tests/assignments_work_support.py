@@ -111,3 +111,24 @@ def png_bytes(size=(30, 20), color=(0, 128, 0)):
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def walk_values():
+    """Ids for the phone-width walk (tests/e2e/test_phone_width.py): a submission assignment with
+    hs.6a1.01's work (a photo, processed) and a question, and a quiz with an essay to grade."""
+    from lms.assignments import inquiries, submissions
+    from lms.assignments.work_jobs import process_files
+    from lms.files.services import upload_from_bytes
+
+    work = make_assignment(title="Viết đoạn văn về chuyến tham quan: kể lại, nêu cảm nghĩ và bài học rút ra")
+    submission = submissions.submit_work(work, user("hs.6a1.01"), "Chủ nhật vừa rồi lớp em đi tham quan...",
+                                         [upload_from_bytes(jpeg_with_orientation(6, (600, 200)), "IMG_2041.JPG")])
+    inquiries.ask(work, user("hs.6a1.01"), "Cô ơi, bài viết cần dài bao nhiêu chữ ạ?", public=True)
+    quiz = make_quiz_with_essays()
+    attempt = make_submitted_attempt(quiz)
+    db.session.commit()
+    process_files(submission.id)
+    db.session.commit()
+    essay = next(item for item in attempt.items if item.fraction is None)
+    return {"assignment_id": [work.id, quiz.id], "submission_id": [submission.id], "position": [0],
+            "item_id": [essay.id]}

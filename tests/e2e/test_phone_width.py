@@ -24,6 +24,7 @@ ROLES = ("admin", "reviewer.toan", "bgh.thcs01", "gv.toan", "hs.6a1.01")
 NOT_PAGES = {
     "static", "home.healthz", "materials.file", "materials.download", "materials.image",
     "materials.thumbnail", "materials.package_member", "schools.student_import_passwords",
+    "assignments.submission_file", "assignments.submission_image", "assignments.submission_thumbnail",
 }
 LONG_TITLE = ("Phiếu học tập: Phân số và số thập phân — ôn tập chương II, bài 5 đến bài 9 "
               "(Kết nối tri thức với cuộc sống)")
@@ -76,7 +77,7 @@ def seed_walk_content(app=None):
         questions = [make_question(state, stem=f"Trong các phân số sau, phân số nào lớn nhất? ({state})").id
                      for state in STATES]
         db.session.commit()
-    return {
+    values = {
         "question_id": questions,
         "material_id": [*ids.values(), two_versions.id],
         "item_type": ["material"],
@@ -90,6 +91,12 @@ def seed_walk_content(app=None):
         "criterion_id": [db.session.scalar(db.select(ReviewCriterion.id).order_by(ReviewCriterion.id))],
         "import_id": [record.id],
     }
+    if app is not None and "assignments.grade_submission" in app.view_functions:
+        from tests.assignments_work_support import walk_values
+
+        for name, found in walk_values().items():  # homework: handed-in work, questions, grading
+            values[name] = [*values.get(name, []), *found]
+    return values
 
 
 def page_urls(app, values):
