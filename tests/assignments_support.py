@@ -34,12 +34,11 @@ def topics(count=2, code="toan", grade=6):
 
 def approved(count=1, topic=None, level="nhan_biet", owner="gv.toan", **overrides):
     """`count` approved questions (single choice, correct "c" unless overridden), flushed."""
-    made = []
+    made, stem = [], overrides.pop("stem", None)
     for n in range(count):
-        stem = overrides.pop("stem", None) if count == 1 else None
+        text = stem if stem and count == 1 else f"{stem or 'Câu'} {level} {topic.id if topic else 0} số {n} {owner}"
         made.append(make_question("approved", owner=owner, topic=topic.id if topic else None, level=level,
-                                  stem=stem or f"Câu {level} {topic.id if topic else 0} số {n} {owner}",
-                                  **overrides))
+                                  stem=text, **overrides))
     return made
 
 

@@ -169,9 +169,9 @@ def save_answers(attempt_id):
     authorize(permissions.can_answer(user, attempt), _("Chỉ học sinh làm bài mới lưu câu trả lời."))
     data = _json_body()
     attempts.save_answers(attempt, user, data.get("answers"))
+    body = attempts.saved_json(attempt)
     db.session.commit()
-    body = attempts.attempt_json(attempts.load(attempt_id), user)
-    return {key: body[key] for key in ("id", "state", "deadline", "seconds_left", "answers")}
+    return body
 
 
 @api_route("/attempts/<int:attempt_id>/submit", methods=["POST"], tag="assignments",

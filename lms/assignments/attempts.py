@@ -44,7 +44,8 @@ SHUFFLED_OPTIONS = {"single_choice": "options", "multiple_choice": "options", "m
 SUBMIT_TRIES = 3
 
 __all__ = ["open_attempt", "start", "save_answers", "submit", "settle", "auto_submit_overdue", "rescore",
-           "attempt_json", "overall_mark", "attempts_of", "shows_score", "shows_answers", "is_overdue", "load"]
+           "attempt_json", "saved_json", "overall_mark", "attempts_of", "shows_score", "shows_answers", "is_overdue",
+           "load"]
 
 
 def _when(moment):
@@ -178,15 +179,14 @@ def start(assignment, student, now=None, rng=None):
 
 def _fresh_items(attempt):
     """The attempt's items as the database holds them now (answers another request committed
-    since they were loaded included), with their pinned versions and questions: two statements."""
-    db.session.scalars(db.select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
-                       .options(db.joinedload(AttemptQuestion.assignment_question)
-                                .joinedload(AssignmentQuestion.version),
-                                db.joinedload(AttemptQuestion.assignment_question)
-                                .joinedload(AssignmentQuestion.question))
-                       .execution_options(populate_existing=True)).all()
-    db.session.expire(attempt, ["items"])
-    return attempt.items
+    since they were loaded included), with their pinned versions and questions: one statement."""
+    items = db.session.scalars(
+        db.select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
+        .options(db.joinedload(AttemptQuestion.assignment_question).joinedload(AssignmentQuestion.version),
+                 db.joinedload(AttemptQuestion.assignment_question).joinedload(AssignmentQuestion.question))
+        .order_by(AttemptQuestion.position).execution_options(populate_existing=True)).unique().all()
+    set_committed_value(attempt, "items", items)
+    return items
 
 
 def _check_owner(attempt, student):
@@ -444,6 +444,17 @@ def attempt_json(attempt, viewer, now=None):
         body.update({"score": _number(attempt.score), "mark": _number(attempt.mark),
                      "graded": attempt.state == AttemptState.SUBMITTED and not attempt.needs_grading})
     return body
+
+
+def saved_json(attempt, now=None):
+    """What an autosave answers: {id, state, deadline, seconds_left, answers} (no questions)."""
+    now = now or utcnow()
+    deadline = as_utc(attempt.deadline_at)
+    return {"id": attempt.id, "state": attempt.state, "deadline": iso(deadline),
+            "seconds_left": max(0, int((deadline - now).total_seconds()))
+            if deadline is not None and attempt.state == AttemptState.IN_PROGRESS else None,
+            "answers": {str(item.assignment_question.question_id): item.answer
+                        for item in attempt.items if item.answer is not None}}
 
 
 def load(attempt_id):

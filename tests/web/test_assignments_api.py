@@ -174,3 +174,28 @@ def test_the_openapi_document_lists_the_quiz_routes(client, tokens):
         assert method in paths[path], (path, method)
     assert "class_ids" in paths["/api/v1/assignments"]["post"]["requestBody"]["content"]["application/json"][
         "schema"]["required"]
+
+
+def test_an_attempt_costs_the_same_statements_whatever_its_length(client, tokens):
+    """Reading, autosaving and submitting a 20-question attempt costs what a 2-question one does
+    (a class of 30 saves every answer as it changes)."""
+    from tests.query_budget import count_queries
+
+    counts = []
+    for n, size in ((1, 2), (2, 20)):
+        questions = approved(size, stem=f"Bài {size} câu")
+        assignment = quiz(questions, title=f"Bài {size} câu")
+        headers = tokens[f"hs.6a1.0{n}"]
+        attempt = client.post(f"/api/v1/assignments/{assignment.id}/attempts", headers=headers).get_json()
+        url = f"/api/v1/attempts/{attempt['id']}"
+        with count_queries() as read:
+            assert client.get(url, headers=headers).status_code == 200
+        with count_queries() as save:
+            answer = {str(questions[0].id): "c", str(questions[1].id): "a"}
+            assert client.put(f"{url}/answers", json={"answers": answer}, headers=headers).status_code == 200
+        with count_queries() as submit:
+            assert client.post(f"{url}/submit", headers=headers).status_code == 200
+        counts.append((len(read), len(save), len(submit)))
+    assert counts[0] == counts[1], counts
+    read, save, submit = counts[0]
+    assert read <= 4 and save <= 10 and submit <= 12, counts
