@@ -235,3 +235,39 @@ def test_page_after_cutoff_says_why(app, demo, login_as):
     db.session.commit()
     html = login_as("hs.6a1.01").get(f"/assignments/{assignment.id}/submission").get_data(as_text=True)
     assert "Đã hết hạn nhận bài" in html and 'id="submission-form"' not in html
+
+
+def test_the_assignment_page_shows_the_hand_in_and_questions(app, demo, login_as):
+    """The assignment's own page (views/student.py) includes the partials: the student's form
+    and questions; for the teacher the way to the grading queue, also for a quiz's essays."""
+    from tests.assignments_work_support import make_quiz_with_essays
+
+    assignment = make_assignment()
+    quiz = make_quiz_with_essays()
+    db.session.commit()
+    html = login_as("hs.6a1.01").get(f"/assignments/{assignment.id}").get_data(as_text=True)
+    assert 'id="submission-form"' in html and 'id="ask-form"' in html
+    teacher = app.test_client()
+    from tests.conftest import login
+
+    login(teacher, "gv.toan")
+    for work in (assignment, quiz):
+        html = teacher.get(f"/assignments/{work.id}").get_data(as_text=True)
+        assert f"/assignments/{work.id}/grading" in html and 'id="inquiries"' in html
+
+
+def test_the_openapi_document_lists_the_hand_in_routes(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    upload = paths["/api/v1/assignments/{assignment_id}/submissions"]["post"]
+    assert set(upload["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]) == {"text", "file"}
+    assert {"201", "409", "413", "415"} <= set(upload["responses"])
+    for path, method in (("/api/v1/submissions/{submission_id}/grade", "put"),
+                         ("/api/v1/essays/{item_id}/grade", "put"),
+                         ("/api/v1/assignments/{assignment_id}/release-grades", "post"),
+                         ("/api/v1/assignments/{assignment_id}/grading", "get"),
+                         ("/api/v1/assignments/{assignment_id}/inquiries", "post"),
+                         ("/api/v1/inquiries/{inquiry_id}/answer", "post"),
+                         ("/api/v1/submissions/{submission_id}/files/{position}", "get")):
+        assert method in paths[path], path
+    assert paths["/api/v1/submissions/{submission_id}/grade"]["put"]["requestBody"]["content"][
+        "application/json"]["schema"]["required"] == ["mark", "lock_version"]

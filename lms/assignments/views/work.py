@@ -108,8 +108,11 @@ def assignment_home(assignment):
 @bp.app_template_global()
 def submission_panel(assignment):
     """What `_submission.html` shows the current user for `assignment` (None when nothing)."""
-    if assignment.kind != AssignmentKind.SUBMISSION or not current_user.is_authenticated:
+    if not current_user.is_authenticated:
         return None
+    manages = permissions.can_manage(current_user, assignment)
+    if assignment.kind != AssignmentKind.SUBMISSION and not (manages and assignment.has_quiz):
+        return None  # the teacher of a quiz still gets the way to its essays
     mine = permissions.can_do(current_user, assignment)
     submission = submissions.submission_of(assignment, current_user) if mine else None
     return {
@@ -119,7 +122,7 @@ def submission_panel(assignment):
         "closed_reason": submissions.closed_reason(assignment, submission) if mine else None,
         "sees_mark": permissions.sees_marks(current_user, assignment),
         "form": SubmissionForm(formdata=None),
-        "manages": permissions.can_manage(current_user, assignment),
+        "manages": manages,
     }
 
 
