@@ -65,16 +65,21 @@ def can_do(user, assignment):
     return is_assigned(user, assignment)
 
 
-def can_view_attempt(user, attempt):
-    """An attempt is seen by its student and by the assignment's teacher (404 for anyone else)."""
-    if not is_signed_in(user) or attempt is None:
+def can_list(user):
+    """The /assignments/ index: a student's to-do, a teacher's own assignments, a school admin's school."""
+    return is_student(user) or is_teacher(user) or is_school_admin(user)
+
+
+def can_track_classes(user):
+    """Class matrices of students × assignments: teachers (their classes) and school admins (their school)."""
+    return is_teacher(user) or is_school_admin(user)
+
+
+def can_see_class(user, classroom):
+    """One class's matrix: a teacher of the class (their own assignments in it), the school's admin (all)."""
+    if classroom is None:
         return False
-    return attempt.student_id == user.id or can_manage(user, attempt.assignment)
-
-
-def can_answer(user, attempt):
-    """Save answers and submit: the attempt's own student, still assigned to the work."""
-    return is_student(user) and attempt.student_id == user.id and is_assigned(user, attempt.assignment)
+    return teaches(user, classroom) or (is_school_admin(user) and user.school_id == classroom.school_id)
 
 
 def can_see_submission(user, submission):

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("assignments", __name__, template_folder="../templates", url_prefix="/assignments")
 
-from . import student, teacher, work  # noqa: E402,F401  (routes register on bp)
+from . import student, teacher, tracking, work  # noqa: E402,F401  (routes register on bp)

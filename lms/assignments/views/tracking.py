@@ -1,0 +1,104 @@
+"""Homework pages for following the work: the /assignments/ index (a student's to-do list; a
+teacher's own assignments with how many students have done each; a school admin's school), the
+tracking of one assignment (every student's state, filters, who has not done it, the material's
+readers), the gradebook export, the item analysis of a quiz, and a class's matrix of students ×
+assignments. Read-only: handlers load (404), authorise (403) and render.
+"""
+
+from flask import Response, abort, render_template, request
+from flask_login import current_user, login_required
+
+from ...accounts.permissions import is_student
+from ...core.authz import require
+from ...core.pagination import paginate
+from ...extensions import db
+from ...schools.models import Classroom
+from .. import analysis, gradebook, permissions, queries
+from ..models import Assignment
+from . import bp
+
+bp.add_app_template_global(lambda status: gradebook.STATUS_LABELS.get(status, status), "work_status_label")
+bp.add_app_template_global(gradebook.KIND_LABELS, "assignment_kind_labels")
+bp.add_app_template_global(analysis.question_summary_for, "question_item_analysis")
+STATUS_BADGES = {"not_started": "secondary", "viewed": "info", "in_progress": "primary", "submitted": "success",
+                 "late": "warning", "graded": "success", "missing": "danger"}
+bp.add_app_template_global(STATUS_BADGES, "work_status_badges")
+
+
+def load_tracked(assignment_id):
+    """The assignment for its tracking pages: 404 for who may not know it, 403 for a student of it."""
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or not permissions.can_view(current_user, assignment):
+        abort(404)
+    if not permissions.can_track(current_user, assignment):
+        abort(403)
+    return assignment
+
+
+def _class_filter(assignment):
+    raw = request.args.get("class", "")
+    if raw.isdecimal() and len(raw) <= 9 and int(raw) in {c.id for c in assignment.classrooms}:
+        return int(raw)
+    return None
+
+
+def _status_filter():
+    status = request.args.get("status", "")
+    return status if status in (*queries.STATUSES, "not_done") else None
+
+
+@bp.route("/")
+@require(permissions.can_list)
+def index():
+    if is_student(current_user):
+        found = paginate(queries.todo(current_user), per_page=50)
+        return render_template("assignments/todo.html", items=queries.todo_items(current_user, found.items),
+                               found=found)
+    if permissions.can_assign(current_user):
+        select, mine = queries.teacher_assignments(current_user), True
+    else:
+        select, mine = queries.school_assignments(current_user.school_id), False
+    found = paginate(select, per_page=30)
+    return render_template("assignments/index.html", assignments=found.items, found=found, mine=mine,
+                           progress=queries.progress_of(found.items),
+                           quiz_ids=queries.quiz_ids_of(a.id for a in found.items))
+
+
+@bp.route("/<int:assignment_id>/tracking")
+@login_required
+def tracking(assignment_id):
+    assignment = load_tracked(assignment_id)
+    classroom_id, status = _class_filter(assignment), _status_filter()
+    tracked = queries.tracking(assignment, classroom_id)
+    return render_template("assignments/tracking.html", assignment=assignment, tracked=tracked,
+                           rows=tracked.filtered(status), classroom_id=classroom_id, status=status,
+                           statuses=queries.STATUSES)
+
+
+@bp.route("/<int:assignment_id>/gradebook")
+@login_required
+def gradebook_export(assignment_id):
+    assignment = load_tracked(assignment_id)
+    data, mimetype, filename = gradebook.export(
+        queries.tracking(assignment, _class_filter(assignment), with_feedback=True), request.args.get("format"))
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/<int:assignment_id>/analysis")
+@login_required
+def item_analysis(assignment_id):
+    assignment = load_tracked(assignment_id)
+    return render_template("assignments/analysis.html", assignment=assignment,
+                           report=analysis.assignment_report(assignment))
+
+
+@bp.route("/classes/<int:classroom_id>")
+@require(permissions.can_track_classes)
+def class_matrix(classroom_id):
+    classroom = db.session.get(Classroom, classroom_id)
+    if classroom is None or not permissions.can_see_class(current_user, classroom):
+        abort(404)
+    teacher = current_user if permissions.can_assign(current_user) else None
+    found = paginate(queries.class_assignments(classroom, teacher), per_page=20)
+    return render_template("assignments/class_matrix.html", matrix=queries.class_matrix(classroom, found.items),
+                           found=found)
