@@ -14,7 +14,7 @@ queue, and the release of marks to students.
   once and its student is told.
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import update
 
@@ -128,11 +128,12 @@ def grade_essay(item, teacher, mark_text, feedback, lock_version):
         score += Decimal(str(other_fraction)) * marks
     if attempt.max_score:
         max_score = Decimal(str(attempt.max_score))
+    # As attempts.rescore computes it on submit: Σ fraction × marks, the mark once nothing waits.
     attempt_mark = None if waiting else grading.mark_on_scale(score, max_score)
     done = db.session.execute(
         update(Attempt).where(Attempt.id == attempt.id, Attempt.lock_version == expected,
                               Attempt.state == AttemptState.SUBMITTED.value)
-        .values(score=score.quantize(Decimal("0.001")), mark=attempt_mark, needs_grading=waiting,
+        .values(score=score.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP), mark=attempt_mark, needs_grading=waiting,
                 lock_version=Attempt.lock_version + 1)
         .execution_options(synchronize_session=False))
     if done.rowcount != 1:
@@ -191,7 +192,7 @@ def queued_submissions(assignment):
 def queued_essays(assignment):
     """The hand-graded questions of submitted attempts with student and question (one query),
     ungraded first, then by hand-in time."""
-    from sqlalchemy.orm import contains_eager, joinedload
+    from sqlalchemy.orm import contains_eager
 
     aq = contains_eager(AttemptQuestion.assignment_question)
     return db.session.scalars(

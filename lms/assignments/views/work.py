@@ -31,8 +31,12 @@ from . import bp
 class SubmissionForm(FlaskForm):
     text = TextAreaField(_l("Bài làm"), description=_l("Gõ bài làm ở đây, hoặc chụp ảnh bài làm trên giấy "
                                                        "và đính kèm bên dưới (hoặc cả hai)."))
+    # The extensions the pipeline accepts (HTML5 packages aside). Naming image/jpeg also has iPhones
+    # send their HEIC photos as JPEG, which the pipeline accepts.
     file = FileField(_l("Tệp đính kèm"), description=_l("Ảnh (JPEG, PNG, WebP), PDF, Word... Ảnh chụp bằng "
-                                                         "điện thoại được xoay đúng chiều khi hiển thị."))
+                                                         "điện thoại được xoay đúng chiều khi hiển thị."),
+                     render_kw={"accept": ",".join(["image/jpeg", "image/png", *(
+                         f".{ext}" for ext, kind in filetypes.ACCEPTED.items() if kind != "html5zip")])})
 
 
 class AskForm(FlaskForm):
