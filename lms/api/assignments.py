@@ -14,6 +14,7 @@ from ..assignments import attempts, permissions, services
 from ..assignments.models import (
     Assignment,
     AssignmentKind,
+    AssignmentQuestion,
     AttemptState,
     GradingMethod,
     ShowAnswers,
@@ -71,6 +72,12 @@ def load_attempt(attempt_id, user):
     return attempt
 
 
+def _questions_per_attempt(assignment):
+    picked = db.session.scalar(db.select(db.func.count(AssignmentQuestion.id)).where(
+        AssignmentQuestion.assignment_id == assignment.id, AssignmentQuestion.cell.is_(None)))
+    return picked + sum(int(cell["count"]) for cell in (assignment.matrix or []))
+
+
 def assignment_json(assignment, user):
     """API.md's assignment; its teacher also gets the pinned questions, an assigned student their
     attempts and overall mark."""
@@ -87,14 +94,17 @@ def assignment_json(assignment, user):
         "time_limit_minutes": assignment.time_limit_minutes, "shuffle_questions": assignment.shuffle_questions,
         "shuffle_options": assignment.shuffle_options, "show_answers": assignment.show_answers,
         "uses_matrix": assignment.uses_matrix, "matrix": assignment.matrix,
-        "question_count": services.questions_per_attempt(assignment),
+        "question_count": _questions_per_attempt(assignment),
         "grades_released_at": iso(assignment.grades_released_at),
         "created_at": iso(assignment.created_at), "updated_at": iso(assignment.updated_at),
     }
     if permissions.can_manage(user, assignment):
+        pinned = db.session.scalars(db.select(AssignmentQuestion).where(
+            AssignmentQuestion.assignment_id == assignment.id).options(db.joinedload(AssignmentQuestion.version))
+            .order_by(AssignmentQuestion.cell, AssignmentQuestion.position, AssignmentQuestion.id)).all()
         body["questions"] = [{"question_id": q.question_id, "version": q.version.number,
                               "version_id": q.question_version_id, "marks": float(q.marks), "cell": q.cell,
-                              "position": q.position} for q in assignment.questions]
+                              "position": q.position} for q in pinned]
     if permissions.can_do(user, assignment):
         mine = attempts.attempts_of(assignment, user)
         body["attempts"] = [{"id": a.id, "number": a.number, "state": a.state, "deadline": iso(a.deadline_at),

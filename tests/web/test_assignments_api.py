@@ -199,3 +199,26 @@ def test_an_attempt_costs_the_same_statements_whatever_its_length(client, tokens
     assert counts[0] == counts[1], counts
     read, save, submit = counts[0]
     assert read <= 4 and save <= 10 and submit <= 12, counts
+
+
+def test_an_assignment_costs_the_same_statements_whatever_its_pool(client, tokens):
+    from tests.query_budget import count_queries
+
+    t1, t2 = topics(2)
+    counts = []
+    for topic, size in ((t1, 1), (t2, 12)):
+        approved(size, topic, "van_dung")
+        db.session.commit()
+        body = fields([classroom().id], title=f"Ma trận {size}",
+                      matrix=[{"topic": topic.id, "level": "van_dung", "count": 1}])
+        created = client.post("/api/v1/assignments", json=body, headers=tokens["gv.toan"]).get_json()
+        client.post(f"/api/v1/assignments/{created['id']}/attempts", headers=tokens["hs.6a1.01"])
+        shown = []
+        for name in ("gv.toan", "hs.6a1.01"):
+            with count_queries() as counted:
+                answer = client.get(f"/api/v1/assignments/{created['id']}", headers=tokens[name])
+            assert answer.status_code == 200
+            shown.append(len(counted))
+        assert len(answer.get_json()["attempts"]) == 1
+        counts.append(tuple(shown))
+    assert counts[0] == counts[1] and max(counts[0]) <= 10, counts
