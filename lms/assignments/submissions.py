@@ -145,7 +145,8 @@ def submit_work(assignment, student, text, uploads=(), now=None):
         submission = _first(assignment, student, html, files, now, late)
     else:
         submission = _replace(existing, html, files, now, late)
-    events.announce(work_jobs.files_received, submission_id=submission.id)
+    if files:  # the photos' upright copies and thumbnails, made after the commit
+        events.announce(work_jobs.files_received, submission_id=submission.id)
     return submission
 
 

@@ -101,6 +101,15 @@ def test_marks_hidden_until_released_then_notices(app, demo, client):
     assert assignment.title in notice.message and notice.link == f"/assignments/{assignment.id}"
     again = client.post(f"/api/v1/assignments/{assignment.id}/release-grades", headers=bearer(teacher))
     assert again.status_code == 409
+    # A mark given after the release is seen at once, and its student is told.
+    second = client.get(f"/api/v1/assignments/{assignment.id}/submissions", headers=bearer(teacher)).get_json()
+    other = next(s for s in second["items"] if s["student_id"] == user("hs.6a1.02").id)
+    assert _grade(client, teacher, other["id"], "6", other["lock_version"]).status_code == 200
+    told = db.session.scalars(db.select(Notification.user_id).where(Notification.message_key == "work_graded")).all()
+    assert told == [user("hs.6a1.02").id]
+    mine = client.get(f"/api/v1/assignments/{assignment.id}/submissions",
+                      headers=bearer(api_token(client, "hs.6a1.02"))).get_json()
+    assert mine["items"][0]["mark"] == 6.0
 
 
 def test_essay_grading_updates_the_attempt_mark(app, demo, client):
