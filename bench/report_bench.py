@@ -333,6 +333,7 @@ def measure(app, repeat):
                     continue
                 ms, _ = timed(lambda case=case, f=f: case(f), repeat)
                 results[(name, scope)] = ms
+                print(f"  {scope}: {name} {ms:.0f} ms", flush=True)
     return results, [s for s, _ in scopes], [n for n, _ in cases + wholes]
 
 
@@ -387,7 +388,7 @@ def main():
         print("rows:", ", ".join(f"{k} {v:,}" for k, v in counts(db).items()))
         results, scopes, names = measure(app, args.repeat)
     width = max(len(n) for n in names) + 2
-    print(f"\n{db.engine.dialect.name if False else url.split(':')[0]}: median of {args.repeat} runs, milliseconds")
+    print(f"\n{url.split(':')[0]}: median of {args.repeat} runs, milliseconds")
     print("query".ljust(width) + "".join(s.rjust(20) for s in scopes))
     for name in names:
         print(name.ljust(width) + "".join(
