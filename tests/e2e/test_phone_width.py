@@ -25,6 +25,7 @@ NOT_PAGES = {
     "static", "home.healthz", "materials.file", "materials.download", "materials.image",
     "materials.thumbnail", "materials.package_member", "schools.student_import_passwords",
     "assignments.submission_file", "assignments.submission_image", "assignments.submission_thumbnail",
+    "reports.export", "reports.year_end", "reports.evidence", "reports.indicator_file_download",
 }
 LONG_TITLE = ("Phiếu học tập: Phân số và số thập phân — ôn tập chương II, bài 5 đến bài 9 "
               "(Kết nối tri thức với cuộc sống)")
