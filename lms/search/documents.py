@@ -106,7 +106,7 @@ def material_docs(ids):
     materials = db.session.scalars(
         db.select(Material).where(Material.id.in_(ids))
         .options(db.joinedload(Material.subject), db.joinedload(Material.topic)
-                 .load_only(Topic.chapter, Topic.lesson), db.noload(Material.versions))).unique().all()
+                 .load_only(Topic.chapter, Topic.lesson), db.lazyload(Material.versions))).unique().all()
     # The published version and the newest, with their text: at most two per material.
     latest = (db.select(MaterialVersion.material_id, db.func.max(MaterialVersion.number).label("number"))
               .where(MaterialVersion.material_id.in_(ids)).group_by(MaterialVersion.material_id).subquery())
@@ -166,13 +166,13 @@ def question_docs(ids):
     questions = db.session.scalars(
         db.select(Question).where(Question.id.in_(ids))
         .options(db.joinedload(Question.subject), db.joinedload(Question.topic).load_only(Topic.chapter, Topic.lesson),
-                 db.noload(Question.versions), db.noload(Question.current_version),
-                 db.noload(Question.published_version))).unique().all()
+                 db.lazyload(Question.versions), db.lazyload(Question.current_version),
+                 db.lazyload(Question.published_version))).unique().all()
     wanted = {q.published_version_id for q in questions} | {q.current_version_id for q in questions}
     wanted.discard(None)
     versions = {v.id: v for v in db.session.scalars(
         db.select(QuestionVersion).where(QuestionVersion.id.in_(wanted or [-1]))
-        .options(db.noload(QuestionVersion.question), db.noload(QuestionVersion.created_by)))}
+        .options(db.lazyload(QuestionVersion.question), db.lazyload(QuestionVersion.created_by)))}
     docs = []
     for question in questions:
         base = dict(type="question", id=question.id, item=item_key("question", question.id),
