@@ -15,7 +15,7 @@ from lms.assignments.models import (
     MaterialView,
     Submission,
 )
-from lms.core.timeutil import utcnow
+from lms.core.timeutil import as_utc, utcnow
 from lms.extensions import db
 from lms.schools.models import Classroom, School
 
@@ -68,7 +68,7 @@ def make_attempt(assignment, student, items=(), state="submitted", number=1, sta
                       started_at=started_at)
     if state == "submitted":
         attempt.submitted_at = submitted_at or started_at + timedelta(minutes=12)
-        attempt.late = (attempt.submitted_at > assignment.due_at) if late is None else late
+        attempt.late = (attempt.submitted_at > as_utc(assignment.due_at)) if late is None else late
     db.session.add(attempt)
     db.session.flush()
     score, max_score, pending = Decimal(0), Decimal(0), False
@@ -92,7 +92,7 @@ def make_attempt(assignment, student, items=(), state="submitted", number=1, sta
 def make_submission(assignment, student, submitted_at=None, mark=None, feedback="", late=None):
     submitted_at = submitted_at or utcnow() - HOUR
     row = Submission(assignment_id=assignment.id, student_id=student.id, text="<p>Bài làm</p>",
-                     submitted_at=submitted_at, late=(submitted_at > assignment.due_at) if late is None else late,
+                     submitted_at=submitted_at, late=(submitted_at > as_utc(assignment.due_at)) if late is None else late,
                      mark=mark, feedback=feedback, graded_at=utcnow() if mark is not None else None)
     db.session.add(row)
     db.session.flush()

@@ -78,8 +78,8 @@ def list_assignments():
               else queries.school_assignments(user.school_id))
 
     def convert(rows):
-        progress = queries.progress_of(rows)
         quizzes = queries.quiz_ids_of(a.id for a in rows)
+        progress = queries.progress_of(rows, quizzes)
         answer = []
         for a in rows:
             p = progress[a.id]

@@ -289,9 +289,9 @@ class Progress:
         return round(100 * self.done / self.total) if self.total else 0
 
 
-def progress_of(assignments):
+def progress_of(assignments, quizzes=None):
     """{assignment id: Progress(done, total, to_grade)} for a page of assignments: five grouped
-    statements whatever the page's length."""
+    statements whatever the page's length (four when `quizzes`, from quiz_ids_of, is given)."""
     ids = [a.id for a in assignments]
     if not ids:
         return {}
@@ -301,7 +301,7 @@ def progress_of(assignments):
         .join(User, User.id == Enrollment.student_id)
         .where(AC.assignment_id.in_(ids), User.role == Role.STUDENT.value, User.active.is_(True))
         .group_by(AC.assignment_id)).all())
-    quizzes = quiz_ids_of(ids)
+    quizzes = quiz_ids_of(ids) if quizzes is None else quizzes
     attempts = {row[0]: row[1:] for row in db.session.execute(
         db.select(Attempt.assignment_id, db.func.count(db.distinct(Attempt.student_id)),
                   db.func.count(db.distinct(db.case((Attempt.needs_grading, Attempt.student_id)))))

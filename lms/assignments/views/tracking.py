@@ -58,10 +58,10 @@ def index():
         select, mine = queries.teacher_assignments(current_user), True
     else:
         select, mine = queries.school_assignments(current_user.school_id), False
-    found = paginate(select, per_page=30)
+    found = paginate(select, per_page=50)
+    quizzes = queries.quiz_ids_of(a.id for a in found.items)
     return render_template("assignments/index.html", assignments=found.items, found=found, mine=mine,
-                           progress=queries.progress_of(found.items),
-                           quiz_ids=queries.quiz_ids_of(a.id for a in found.items))
+                           progress=queries.progress_of(found.items, quizzes), quiz_ids=quizzes)
 
 
 @bp.route("/<int:assignment_id>/tracking")
