@@ -51,6 +51,17 @@ def test_office_dashboard_charts_on_a_phone(browser, live_server, app, sign_in, 
     page.emulate_media(media="print")
     expect(page.locator("#report-filters")).to_be_hidden()
     expect(page.locator("#chart-online-gauge svg")).to_be_visible()
+    page.emulate_media(media="screen")
+    # the office's other report pages fit the phone too
+    for url in (f"/reports/dx?year={YEAR}", f"/reports/?year={YEAR}&school={world.schools['ra'].id}",
+                "/reports/dx/indicators"):
+        page.goto(url)
+        expect(page.locator("main h1")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], url
+    expect(page.locator("#chart-dx-group-1 svg")).to_have_count(0)  # (the last page has no chart)
+    page.goto(f"/reports/dx?year={YEAR}")
+    expect(page.locator("#chart-dx-group-1 svg")).to_be_visible()
+    expect(page.locator("#table-dx")).to_contain_text(world.schools["ra"].name)
     context.close()
     assert not problems, "\n".join(problems)
 
