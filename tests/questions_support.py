@@ -68,3 +68,45 @@ C. 7
 D. 15
 ANSWER: C
 """
+
+
+def png(color=(200, 30, 30), size=(6, 4), comment=b""):
+    """A small PNG; `comment`: bytes appended after IEND (the re-encoded copy drops them)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="PNG")
+    return out.getvalue() + comment
+
+
+def word_with_pictures(broken=False):
+    """A .docx: Câu 1 has a picture in its stem and one in option B (the answer, starred); Câu 2
+    none. `broken`: the second picture's bytes are replaced by a PDF's."""
+    import io
+    import zipfile
+
+    import docx as python_docx
+
+    document = python_docx.Document()
+    document.add_paragraph("Câu 1. Hình nào là hình tam giác?")
+    document.add_paragraph().add_run().add_picture(io.BytesIO(png((10, 200, 10))))
+    document.add_paragraph("A. Hình vuông")
+    option = document.add_paragraph("*B. ")
+    option.add_run().add_picture(io.BytesIO(png((10, 10, 200), size=(5, 5))))
+    document.add_paragraph("Câu 2. Một cộng một bằng mấy?")
+    document.add_paragraph("A. 1")
+    document.add_paragraph("*B. 2")
+    out = io.BytesIO()
+    document.save(out)
+    data = out.getvalue()
+    if not broken:
+        return data
+    source, rebuilt = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    media = sorted(n for n in source.namelist() if n.startswith("word/media/"))
+    with zipfile.ZipFile(rebuilt, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            content = source.read(name)
+            target.writestr(name, b"%PDF-1.4\n%fake\n" if name == media[-1] else content)
+    return rebuilt.getvalue()

@@ -162,3 +162,70 @@ def derive(stored):
     except images.ImageError as error:
         result.errors.append(f"Tạo ảnh xem trước thất bại: {error.message}")
     return result
+
+
+# --- files a feature has read itself (question files and their pictures) --------------------
+
+class NotAnImage(DomainError):
+    """Bytes that were to be a picture are something else (422); `label` names what they are."""
+
+    def __init__(self, label):
+        super().__init__("not_an_image", f"nội dung là {label}, không phải ảnh PNG, JPEG, GIF hay WebP",
+                         {"detected": label}, status=422)
+        self.label = label
+
+
+def _row_for(blob, mime, kind_code, filename):
+    """The StoredFile of a stored blob (shared by identical bytes), as accept_file makes it."""
+    existing = db.session.scalar(db.select(StoredFile).where(StoredFile.sha256 == blob.sha256))
+    if existing is not None:
+        return existing
+    row = StoredFile(sha256=blob.sha256, size=blob.size, mime=mime, kind_code=kind_code,
+                     original_name=(filename or "tep")[:255], created_at=utcnow())
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        row = db.session.scalar(db.select(StoredFile).where(StoredFile.sha256 == blob.sha256))
+    return row
+
+
+def store_bytes(data, filename, mime, kind_code, max_bytes=None):
+    """Keep a file whose content the calling feature has already read and checked (a question
+    file its importer parsed): stored as it is, under its own kind. Returns the StoredFile."""
+    try:
+        blob = file_store().save_bytes(data, max_bytes if max_bytes is not None else len(data))
+    except TooLargeError:
+        raise uploads.too_large(max_bytes) from None
+    return _row_for(blob, mime, kind_code, filename)
+
+
+def store_image(data, filename):
+    """Keep a picture that is shown in pages (a question's image): its type is sniffed from the
+    bytes (PNG, JPEG, GIF or WebP, never SVG), and what is stored is the re-encoded copy (no
+    metadata, no appended payload), so the StoredFile can be served as it is. Raises NotAnImage
+    naming what the bytes are, or a 422 DomainError for an image Pillow cannot decode safely."""
+    limit = uploads.limit_bytes("x.png")
+    try:
+        blob = file_store().save_bytes(data, limit)
+    except TooLargeError:
+        raise uploads.too_large(limit) from None
+    try:
+        found = filetypes.sniff(blob.path)
+        try:
+            category = filetypes.media_category(found.kind_code)
+        except ValueError:
+            category = None
+        if category != "image" or found.kind_code == "svg":
+            raise NotAnImage(found.label)
+        buffer = io.BytesIO()
+        try:
+            fmt = images.reencode_image(blob.path, buffer)
+        except images.ImageError as error:
+            raise DomainError(error.code, error.message, {"file": error.message}, status=422) from None
+    finally:
+        discard_unreferenced(blob)  # the upload itself is never kept, only its re-encoded copy
+    stem = (filename or "hinh").rsplit(".", 1)[0][:200] or "hinh"
+    extension = "jpg" if fmt == "jpeg" else fmt
+    copy = file_store().save_bytes(buffer.getvalue(), _DERIVED_MAX_BYTES)
+    return _row_for(copy, _IMAGE_MIMES[fmt], fmt, f"{stem}.{extension}")

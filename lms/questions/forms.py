@@ -51,6 +51,9 @@ class QuestionForm(FlaskForm):
                         choices=[SelectChoice("", "—")] + [SelectChoice(k, v) for k, v in LEVEL_LABELS.items()])
     stem = TextAreaField(_l("Nội dung câu hỏi"), render_kw={**REQUIRED, "rows": 4},
                          description=_l("Công thức viết giữa \\( \\) hoặc $$ $$, ví dụ \\(\\frac{1}{2}\\)."))
+    image = FileField(_l("Thêm hình vào nội dung"), render_kw={"accept": "image/png,image/jpeg,image/gif,image/webp"},
+                      description=_l("Ảnh PNG, JPEG, GIF hoặc WebP; hình được thêm vào cuối nội dung câu hỏi dưới dạng "
+                                     "![](file:số), có thể chuyển dòng đó tới chỗ khác."))
     explanation = TextAreaField(_l("Lời giải"), render_kw={"rows": 3})
     tags = StringField(_l("Thẻ"), description=_l("Cách nhau bằng dấu phẩy."))
     outcome = StringField(_l("Mã yêu cầu cần đạt"), description=_l("Không bắt buộc."))

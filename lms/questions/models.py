@@ -27,6 +27,7 @@ from sqlalchemy import CheckConstraint, UniqueConstraint
 
 from ..core.timeutil import utcnow
 from ..extensions import db
+from ..files.models import StoredFile  # noqa: F401  (QuestionImport.stored_file names it)
 from ..review.models import ReviewableMixin
 from ..review.registry import register_item_type
 from ..review.versions import VERSION_STATUS_LABELS, VersionedItemMixin, VersionStatus  # noqa: F401  (re-exported)
@@ -180,11 +181,15 @@ class QuestionImport(db.Model):
     result = db.Column(db.JSON, nullable=False, default=dict)
     state = db.Column(db.String(20), nullable=False, default=ImportState.PREVIEW.value)
     question_ids = db.Column(db.JSON, nullable=False, default=list)
+    # The uploaded file itself, kept through lms/files so the teacher and the reviewers can
+    # download the original from the import's page.
+    file_id = db.Column(db.Integer, db.ForeignKey("stored_file.id"), nullable=True)
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     confirmed_at = db.Column(db.DateTime(timezone=True), nullable=True)
 
     owner = db.relationship("User")
     subject = db.relationship("Subject")
+    stored_file = db.relationship("StoredFile")
 
     @property
     def format_label(self):
@@ -201,6 +206,11 @@ class QuestionImport(db.Model):
     @property
     def warnings(self):
         return (self.result or {}).get("warnings", [])
+
+    @property
+    def image_ids(self):
+        """The StoredFile ids of the pictures this import stored (what its questions may show)."""
+        return (self.result or {}).get("images", [])
 
     @property
     def unresolved(self):

@@ -15,13 +15,15 @@ from ..core.authz import require
 from ..core.errors import DomainError, Forbidden, ValidationError
 from ..core.pagination import paginate
 from ..extensions import db
+from ..files import serving as file_serving
+from ..files.models import StoredFile
 from ..review import permissions as review_perms
 from ..review import queries as review_queries
 from ..review.forms import parse_decision_form
 from ..review.registry import register_item_page
 from ..schools import queries as school_queries
 from ..schools.permissions import reviewed_subject_ids
-from . import forms, permissions, queries, services, types
+from . import forms, images, permissions, queries, services, types
 from .models import FORMAT_LABELS, LEVEL_LABELS, TYPE_LABELS, Question, QuestionImport
 
 bp = Blueprint("questions", __name__, template_folder="templates", url_prefix="/questions")
@@ -29,6 +31,7 @@ bp = Blueprint("questions", __name__, template_folder="templates", url_prefix="/
 for _name, _predicate in permissions.PREDICATES.items():
     bp.add_app_template_global(_predicate, _name)
 bp.add_app_template_global(lambda qtype, data: types.get(qtype).public(data), "question_public")
+bp.add_app_template_global(images.render, "question_text")
 
 
 def _context():
@@ -109,6 +112,29 @@ def _detail_page(question, version=None, decision=None):
 register_item_page(Question.ITEM_TYPE, _detail_page)
 
 
+def _send_image(file_id):
+    stored = db.session.get(StoredFile, file_id)
+    if stored is None or not stored.mime.startswith("image/"):
+        abort(404)
+    return file_serving.send_derived(stored.sha256, stored.mime)
+
+
+@bp.route("/<int:question_id>/images/<int:file_id>")
+@login_required
+def question_image(question_id, file_id):
+    """A picture of a question, only where a version the user may see shows it: in the stem or
+    what students receive for anyone who sees the question, in the answers or explanation only for
+    those who see the answers (questions/images.py)."""
+    question = _load(question_id)
+    answers = permissions.sees_answers(current_user, question)
+    for version in question.versions:
+        if permissions.can_view_version(current_user, question, version) and images.visible_to(
+                file_id, version.stem, types.get(question.qtype).public(version.data), version.data,
+                version.explanation, answers):
+            return _send_image(file_id)
+    abort(404)
+
+
 # --- authoring --------------------------------------------------------------------------------
 
 def _authoring(form, values, errors, question=None, status=200):
@@ -136,7 +162,7 @@ def new():
     qtype = request.form.get("qtype", "")
     fields, rows = _submitted_fields(qtype)
     try:
-        question = services.create_question(current_user, fields)
+        question = services.create_question(current_user, fields, _image())
         db.session.commit()
     except ValidationError as error:
         db.session.rollback()
@@ -145,6 +171,14 @@ def new():
         return _authoring(form, request.form, forms.field_errors(qtype, error.details, rows), status=error.status)
     flash(_("Đã lưu câu hỏi (bản nháp). Gửi thẩm định khi sẵn sàng."), "success")
     return redirect(url_for("questions.detail", question_id=question.id))
+
+
+def _image():
+    """The picture sent with the question form: (bytes, file name), or None."""
+    upload = request.files.get("image")
+    if upload is None or not upload.filename:
+        return None
+    return upload.stream.read(services.MAX_IMAGE_BYTES + 1), upload.filename
 
 
 def _upload_defaults():
@@ -176,7 +210,7 @@ def edit(question_id):
     fields, rows = _submitted_fields(question.qtype)
     fields.pop("qtype")
     try:
-        services.update_question(question, current_user, fields, request.form.get("note"))
+        services.update_question(question, current_user, fields, request.form.get("note"), _image())
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -222,6 +256,26 @@ def import_detail(import_id):
     if record.state == "preview":
         return _preview_page(record)
     return _set_page(record)
+
+
+@bp.route("/imports/<int:import_id>/images/<int:file_id>")
+@login_required
+def import_image(import_id, file_id):
+    """A picture an import stored (its preview shows it), for those who may see the import."""
+    record = _load_import(import_id)
+    if file_id not in record.image_ids:
+        abort(404)
+    return _send_image(file_id)
+
+
+@bp.route("/imports/<int:import_id>/file")
+@login_required
+def import_file(import_id):
+    """The uploaded file itself, as it was sent (an attachment, never shown inline)."""
+    record = _load_import(import_id)
+    if record.stored_file is None:
+        abort(404)
+    return file_serving.send_download(record.stored_file, record.filename or record.stored_file.original_name)
 
 
 def _preview_page(record, choices=None, errors=None, status=200):

@@ -21,6 +21,9 @@ MESSAGES = {
     "submitted": N_("%(actor)s đã gửi “%(title)s” vào hàng đợi thẩm định %(group)s."),
     "submitted_no_group": N_("%(actor)s đã gửi “%(title)s” (%(subject)s %(grade)s) nhưng chưa có tổ thẩm "
                              "định nào nhận môn này: hãy lập tổ hoặc thêm thành viên."),
+    "set_submitted": N_("%(actor)s đã gửi bộ %(count)s câu hỏi “%(title)s” vào hàng đợi thẩm định %(group)s."),
+    "set_submitted_no_group": N_("%(actor)s đã gửi bộ %(count)s câu hỏi “%(title)s” (%(subject)s %(grade)s) nhưng "
+                                 "chưa có tổ thẩm định nào nhận môn này: hãy lập tổ hoặc thêm thành viên."),
     "withdrawn_from_review": N_("%(actor)s đã rút “%(title)s” khỏi thẩm định; bạn không cần thẩm định "
                                 "mục này nữa."),
     "unpublished": N_("%(actor)s đã gỡ “%(title)s” khỏi kho dùng chung."),

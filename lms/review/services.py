@@ -194,14 +194,17 @@ def _locale():
 
 # --- transitions -----------------------------------------------------------------------------
 
-def submit(item, actor, comment=None):
+def submit(item, actor, comment=None, notify_pool=True):
     """Put the item in its subject group's pool (draft, changes requested, or an approved item
     with a newer version). Returns the WorkflowEvent; its `notice` is NO_REVIEWERS when nobody
     could review the subject yet (no group, or none of its members active), and the district
-    admins were notified instead of the group."""
+    admins were notified instead of the group. `notify_pool=False`: the caller submits many items
+    together and tells the pool once (notify_set_submitted)."""
     target = _check(actor, item, Action.SUBMIT)
     event = _move(item, actor, Action.SUBMIT, target, comment, submitted_at=utcnow(),
                   claimed_by_id=None, claimed_at=None, decided_at=None)
+    if not notify_pool:
+        return event
     if not _notify_pool(item, actor):
         _notify_office(item, actor)
         event.notice = NO_REVIEWERS
@@ -226,6 +229,31 @@ def _notify_pool(item, actor):
                    group=group.name)
             told += 1
     return told
+
+
+def notify_set_submitted(items, actor, link, title):
+    """One notification per reviewer for a set of items of one subject submitted together (an
+    imported question set), linking to the page where the set is reviewed, instead of one per
+    item; the district admins are told when nobody reviews the subject. Returns how many were told."""
+    from ..accounts.models import Role, User
+    from ..schools.models import SubjectGroup
+
+    if not items:
+        return 0
+    first = items[0]
+    group = db.session.scalar(db.select(SubjectGroup).where(SubjectGroup.subject_id == first.subject_id))
+    told = 0
+    for member in group.members if group is not None else ():
+        if member.id != first.owner_id and member.active and member.role == Role.REVIEWER:
+            notify(member, "set_submitted", link, actor=actor.full_name, title=title, count=len(items),
+                   group=group.name)
+            told += 1
+    if told:
+        return told
+    for admin in db.session.scalars(db.select(User).where(User.role == Role.DISTRICT_ADMIN, User.active.is_(True))):
+        notify(admin, "set_submitted_no_group", link, actor=actor.full_name, title=title, count=len(items),
+               subject=notices.named(first.subject.name_vi, first.subject.name_en), grade=first.grade)
+    return 0
 
 
 def _notify_office(item, actor):

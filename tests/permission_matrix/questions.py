@@ -16,7 +16,7 @@ SEE_DRAFT = {"teacher", "school_admin", "district_admin"}
 def build_question_ids():
     from lms.extensions import db
     from lms.questions import services
-    from tests.questions_support import AIKEN, make_question, user
+    from tests.questions_support import AIKEN, fields, make_question, png, user, walk, word_with_pictures
 
     def preview(text=AIKEN):
         return services.preview_import(user("gv.toan"), "aiken", text.encode(), "de.txt", "toan", "6")
@@ -41,6 +41,12 @@ def build_question_ids():
         "set": confirmed().id,
         "set_submit": confirmed().id,
     }
+    pictured = services.create_question(user("gv.toan"), fields(stem="Có hình"), image=(png(), "hinh.png"))
+    walk(pictured, "approved")
+    ids["approved_image"] = pictured.id
+    ids["approved_image_file"] = pictured.current_version.stem.rsplit("(file:", 1)[1].rstrip(")")
+    with_pictures = services.preview_import(user("gv.toan"), "docx", word_with_pictures(), "hinh.docx", "toan", "6")
+    ids["preview_image"], ids["preview_image_file"] = with_pictures.id, with_pictures.image_ids[0]
     record = db.session.get(services.QuestionImport, ids["set"])
     for question in services.import_questions(record):
         services.review_services.submit(question, user("gv.toan"))
@@ -86,6 +92,11 @@ ROUTES = {
     "questions.import_submit": {"url": url("/questions/imports/{set_submit}/submit"), "method": "POST",
                                 **confirmed_set(302, 403)},
     "questions.import_review": {"url": url("/questions/imports/{set}/review"), **confirmed_set(403, 200)},
+    "questions.question_image": {"url": url("/questions/{approved_image}/images/{approved_image_file}"),
+                                 **only(set(ALL))},  # an approved question's stem picture: everyone signed in
+    "questions.import_image": {"url": url("/questions/imports/{preview_image}/images/{preview_image_file}"),
+                               **owner_only(200)},
+    "questions.import_file": {"url": url("/questions/imports/{preview}/file"), **owner_only(200)},
     "questions.sets": {"url": "/questions/sets", **only({"reviewer", "district_admin"})},
     "questions.export": {"url": url("/questions/export?format=aiken&ids={approved}"), **only(STAFF)},
     # API
