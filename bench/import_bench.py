@@ -1,6 +1,7 @@
-"""Question-file import, parse only: questions per second for GIFT and Word, and the real Word files.
+"""Question-file import: questions per second for GIFT and Word, parse only and parse + store, and the real Word files.
 
     .venv/bin/python bench/import_bench.py [--gift 5000] [--word 1000] [--repeat 3]
+        [--database postgresql://127.0.0.1:5432/bench_q] [--no-sqlite] [--profile]
 
 - generates a GIFT file of `--gift` questions with Vietnamese text (all the types GIFT expresses,
   categories, comments with tags, escapes) and a Word file of `--word` questions whose options
@@ -10,17 +11,24 @@
 - reads the five real files of ../shared/interop/word and prints, for each, the answers read right
   of those expected.json can tell, the questions flagged (unresolved) and the parse time.
 
-Parse only: nothing is stored. The parse + store part (SQLite and PostgreSQL) builds on
-`generate_gift`, `generate_word` and `time_parse` here. Not a test: it prints figures and exits 0
-unless a generated file fails to parse cleanly.
+- parse + store: both generated files go through the real import service as the web does it,
+  `preview_import` (parse, duplicates, the preview row, the file kept through lms/files) then
+  `confirm_import` and the commit, by a teacher of a fresh app: on a temporary SQLite database,
+  and on PostgreSQL when `--database` names one (its own database, created and dropped here;
+  user `postgres` when the URL names none). `--profile` prints pyinstrument's view of the GIFT
+  store (when pyinstrument is installed).
+
+Not a test: it prints figures and exits 0 unless a generated file fails to parse or store cleanly.
 """
 
 import argparse
 import io
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -166,15 +174,117 @@ def real_files(repeat):
     return rows
 
 
+# --------------------------------------------------------------------------- parse + store
+
+
+def _with_user(url):
+    parts = urlsplit(url)
+    if parts.scheme == "postgresql":
+        parts = parts._replace(scheme="postgresql+psycopg")  # the driver the project installs
+    if parts.scheme.startswith("postgresql") and "@" not in parts.netloc:
+        parts = parts._replace(netloc=f"postgres@{parts.netloc}")
+    return urlunsplit(parts)
+
+
+class PostgresDatabase:
+    """The bench's own PostgreSQL database: dropped if left over, created, dropped at the end."""
+
+    def __init__(self, url):
+        from sqlalchemy import create_engine
+
+        self.url = _with_user(url)
+        parts = urlsplit(self.url)
+        self.name = parts.path.lstrip("/")
+        if not self.name or self.name in ("postgres", "test") or not self.name.replace("_", "").isalnum():
+            sys.exit(f"--database: give the bench a database of its own, not {self.name!r}")
+        self.admin = create_engine(urlunsplit(parts._replace(path="/postgres")), isolation_level="AUTOCOMMIT")
+
+    def __enter__(self):
+        from sqlalchemy import text
+
+        with self.admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{self.name}"'))
+            connection.execute(text(f'CREATE DATABASE "{self.name}"'))
+        return self.url
+
+    def __exit__(self, *exc):
+        from sqlalchemy import text
+
+        with self.admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+def time_store(url, folder, files, profile=False):
+    """[(label, questions, parse+store seconds, preview seconds, confirm seconds)] for each
+    (label, fmt, data, filename) in `files`, imported by a teacher of a fresh app on `url`."""
+    from lms import create_app
+    from lms.accounts import services as account_services
+    from lms.accounts.models import Role
+    from lms.extensions import db
+    from lms.questions import services
+    from lms.questions.models import QuestionImport
+    from lms.schools import services as school_services
+    from lms.schools.permissions import SYSTEM
+
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(folder / "instance"),
+                      "FILES_DIR": str(folder / "files"), "HUEY_IMMEDIATE": True, "SEARCH_ENABLED": False})
+    rows = []
+    with app.app_context():
+        db.create_all()
+        school_services.init_reference_data()
+        school = school_services.create_school(SYSTEM, "BENCH01", "Trường THCS Đo Thời Gian")
+        teacher = account_services.create_user("gv.bench", "Giáo viên Đo", Role.TEACHER, "bench-password",
+                                               school=school)
+        db.session.commit()
+        for label, fmt, data, filename in files:
+            profiler = None
+            if profile and fmt == "gift":
+                try:
+                    from pyinstrument import Profiler
+                    profiler = Profiler()
+                    profiler.start()
+                except ImportError:
+                    print("(pyinstrument is not installed: no profile)")
+            started = time.perf_counter()
+            record = services.preview_import(teacher, fmt, data, filename, "toan", "6")
+            db.session.commit()
+            previewed = time.perf_counter()
+            if record.errors or record.unresolved:
+                sys.exit(f"{label}: the preview has problems: {(record.errors or record.unresolved)[:3]}")
+            questions = services.confirm_import(teacher, db.session.get(QuestionImport, record.id), {})
+            db.session.commit()
+            done = time.perf_counter()
+            if profiler is not None:
+                profiler.stop()
+                print(profiler.output_text(unicode=True, color=False, show_all=False)[:6000])
+            rows.append((label, len(questions), done - started, previewed - started, done - previewed))
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+    return rows
+
+
+def print_store(where, rows, parse_seconds):
+    for label, count, total, preview, confirm in rows:
+        print(f"{where:10} {label:5} {count} questions: parse only {count / parse_seconds[label]:>8,.0f} q/s; "
+              f"parse + store {total:6.2f} s = {count / total:>7,.0f} q/s "
+              f"(preview {preview:.2f} s, confirm + commit {confirm:.2f} s)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--gift", type=int, default=5000)
     parser.add_argument("--word", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--database", help="a PostgreSQL URL of the bench's own database (created and dropped)")
+    parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite store")
+    parser.add_argument("--profile", action="store_true", help="profile the GIFT store with pyinstrument")
     args = parser.parse_args()
 
     gift = generate_gift(args.gift)
     seconds, result = time_parse("gift", gift, args.repeat)
+    parse_seconds = {"GIFT": seconds}
     assert result.ok and len(result.questions) == args.gift, result.errors[:3]
     print(f"GIFT  {args.gift} questions, {len(gift) / 1e6:.1f} MB: parse {seconds:.2f} s = "
           f"{args.gift / seconds:,.0f} questions/s")
@@ -183,11 +293,24 @@ def main():
     word = generate_word(args.word)
     built = time.perf_counter() - started
     seconds, result = time_parse("docx", word, args.repeat, "bench.docx")
+    parse_seconds["Word"] = seconds
     assert result.ok and len(result.questions) == args.word and not any(q.unresolved for q in result.questions)
     right = sum(1 for n, q in enumerate(result.questions, start=1) if q.data["correct"] == "abcd"[n % 4])
     print(f"Word  {args.word} questions, {args.word * 4} numbered paragraphs, {len(word) / 1e6:.1f} MB "
           f"(built in {built:.1f} s): parse {seconds:.2f} s = {args.word / seconds:,.0f} questions/s; "
           f"answers read right {right}/{args.word}, flagged {sum(1 for q in result.questions if q.unresolved)}")
+
+    files = [("GIFT", "gift", gift, "bench.gift.txt"), ("Word", "docx", word, "bench.docx")]
+    print("\nParse + store (preview_import, confirm_import, commit), a fresh database each:")
+    with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
+        folder = Path(tmp)
+        if not args.no_sqlite:
+            print_store("SQLite", time_store(f"sqlite:///{folder / 'bench.sqlite3'}", folder, files, args.profile),
+                        parse_seconds)
+        if args.database:
+            with PostgresDatabase(args.database) as url:
+                print_store("PostgreSQL", time_store(url, folder, files, args.profile and args.no_sqlite),
+                            parse_seconds)
 
     print("\nShared Word files (../shared/interop/word):")
     print(f"{'file':58} {'told':>4} {'right':>5} {'flagged':>7} {'questions':>9} {'parse':>8}")
