@@ -60,6 +60,9 @@ class User(UserMixin, db.Model):
     student_code = db.Column(db.String(10), nullable=True, unique=True)
     birth_date = db.Column(db.Date, nullable=True)
     gender = db.Column(db.String(10), nullable=True)
+    # A parent's contact phone (the city export's `SĐT liên hệ`), digits only: with the name, how
+    # one parent of several children is recognised across imports and schools.
+    phone = db.Column(db.String(15), nullable=True, index=True)
     locale = db.Column(db.String(5), nullable=True)
     active = db.Column(db.Boolean, nullable=False, default=True)
     must_change_password = db.Column(db.Boolean, nullable=False, default=False)

@@ -30,7 +30,7 @@ STAFF = [
 ]
 
 DEMO_USERNAMES = [u for u, *_ in STAFF] + ["hs.6a1.01 … hs.6a1.30", "hs.6a2.01 … hs.6a2.30",
-                                          "hs2.6a1.01 … hs2.6a1.30"]
+                                          "hs2.6a1.01 … hs2.6a1.30", "ph.6a1.01 … ph.6a1.06"]
 
 
 def student_name(seed):
@@ -74,4 +74,24 @@ def seed_demo():
         for n in range(1, 31):
             student = _user(f"{prefix}.{n:02d}", student_name(offset + n), Role.STUDENT, schools[code])
             services.enroll(SYSTEM, student, rooms[(code, room)])
+    _seed_parents(schools["THCS01"])
     return users
+
+
+PARENT_GIVEN = ["Hùng", "Lan", "Tuấn", "Hoa", "Dũng", "Nga"]
+
+
+def _seed_parents(school):
+    """`ph.6a1.01` … `ph.6a1.06`, the parents of `hs.6a1.01` … `hs.6a1.06`; the first also has a
+    child in 6A2 (`hs.6a2.01`): one account for siblings in two classes."""
+    from . import guardians
+
+    for n in range(1, 7):
+        child = db.session.scalar(db.select(User).where(User.username == f"hs.6a1.{n:02d}"))
+        family = child.full_name.split()[0]
+        middle = "Văn" if n % 2 else "Thị"
+        parent = _user(f"ph.6a1.{n:02d}", f"{family} {middle} {PARENT_GIVEN[n - 1]}", Role.PARENT, school)
+        parent.phone = parent.phone or f"09120000{n:02d}"
+        guardians.link(SYSTEM, parent, child)
+        if n == 1:
+            guardians.link(SYSTEM, parent, db.session.scalar(db.select(User).where(User.username == "hs.6a2.01")))

@@ -135,3 +135,13 @@ class TeachingForm(FlaskForm):
 
 class ImportConfirmForm(FlaskForm):
     token = HiddenField(validators=[DataRequired()])
+
+
+class ParentForm(FlaskForm):
+    """A parent to link to a student: found by name and phone, or created."""
+
+    full_name = StringField(_l("Họ tên phụ huynh"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    phone = StringField(_l("SĐT liên hệ"), validators=[DataRequired(REQUIRED), Length(max=20)],
+                        description=_l("Cùng họ tên và số điện thoại: dùng lại tài khoản phụ huynh đã có "
+                                       "(anh chị em ruột)."),
+                        render_kw={"inputmode": "tel", "autocomplete": "tel"})

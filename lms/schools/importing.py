@@ -44,7 +44,7 @@ from ..core.stash import TempStash
 from ..core.text import clean_line, fold, person_sort_key
 from ..core.timeutil import utcnow
 from ..extensions import db
-from . import permissions, queries, services, signals
+from . import guardians, permissions, queries, services, signals
 from .models import ImportState, StudentImport
 
 COLUMNS = {
@@ -54,6 +54,12 @@ COLUMNS = {
     "gender": "Giới tính",
     "class_name": "Lớp học",
     "grade": "Khối học",
+}
+# Optional: the parents the city's export names, and the family's contact phone (see guardians.py).
+PARENT_COLUMNS = {
+    "father": "Họ tên cha",
+    "mother": "Họ tên mẹ",
+    "phone": "SĐT liên hệ",
 }
 GENDERS = {"nam": "Nam", "nu": "Nữ"}
 DATE_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
@@ -79,12 +85,31 @@ class PreviewRow:
     errors: list = field(default_factory=list)
     existing: object = None  # the student this row updates
     username: str | None = None
+    parents: list = field(default_factory=list)  # ParentLink, one per parent named on the row
+    notes: list = field(default_factory=list)  # what the import does not do with the row, and why
 
     @property
     def action(self):
         if self.errors:
             return "error"
         return "update" if self.existing is not None else "create"
+
+
+@dataclass
+class ParentLink:
+    """A parent named on a row: the account it will be (`existing`, or a new one shared by every row
+    naming the same person: `key`) and its username."""
+
+    relation: str  # "father" or "mother"
+    full_name: str
+    phone: str
+    existing: object = None
+    username: str | None = None
+    linked: bool = False  # the existing parent is already linked to the existing student
+
+    @property
+    def key(self):
+        return guardians.person_key(self.full_name, self.phone)
 
 
 @dataclass
@@ -119,6 +144,21 @@ class Preview:
     def errors(self):
         return [{"line": r.line, "message": "; ".join(r.errors)} for r in self.error_rows]
 
+    @property
+    def new_parents(self):
+        """The parent accounts to be created, once each (a parent of siblings is one account)."""
+        seen, parents = set(), []
+        for row in self.rows:
+            for link in row.parents:
+                if not row.errors and link.existing is None and link.key not in seen:
+                    seen.add(link.key)
+                    parents.append(link)
+        return parents
+
+    @property
+    def parent_links(self):
+        return sum(1 for row in self.rows if not row.errors for link in row.parents if not link.linked)
+
 
 @dataclass
 class ImportResult:
@@ -128,9 +168,13 @@ class ImportResult:
     classes_created: list
     class_of: dict  # user id -> class name
 
+    parents_created: list = field(default_factory=list)  # (parent, first password)
+    parents_linked: int = 0
+
     def summary(self):
         return {"created": len(self.created), "updated": len(self.updated),
-                "classes_created": list(self.classes_created)}
+                "classes_created": list(self.classes_created),
+                "parents_created": len(self.parents_created), "parents_linked": self.parents_linked}
 
 
 def parse_birth_date(value):
@@ -175,7 +219,7 @@ def username_candidates(full_name, class_name, student_code):
 
 def _read_rows(data, filename):
     headers, rows = read_table(data, filename)
-    wanted = {_header_key(label): key for key, label in COLUMNS.items()}
+    wanted = {_header_key(label): key for key, label in (*COLUMNS.items(), *PARENT_COLUMNS.items())}
     mapping = {h: wanted[_header_key(h)] for h in headers if _header_key(h) in wanted}
     missing = [label for key, label in COLUMNS.items() if key not in mapping.values()]
     if missing:
@@ -223,7 +267,31 @@ def _parse_row(line, cells):
                           else _("thiếu lớp"))
     elif row.grade in (6, 7, 8) and int(match.group(1)) != row.grade:
         row.errors.append(_("lớp %(name)s không thuộc khối %(grade)s", name=class_name, grade=row.grade))
+    _parse_parents(row, cells)
     return row
+
+
+def _parse_parents(row, cells):
+    """The father and mother named on the row. A parent is recognised by name and phone, so a name
+    without a (valid) phone is left out with a note rather than refusing the file."""
+    names = [(relation, clean_line(cells.get(relation))) for relation in ("father", "mother")]
+    names = [(relation, name) for relation, name in names if name]
+    if not names:
+        return
+    raw_phone = clean_line(cells.get("phone"))
+    try:
+        phone = guardians.normal_phone(raw_phone)
+    except ValidationError:
+        row.errors.append(_("SĐT liên hệ '%(phone)s' không hợp lệ (ví dụ 0912345678)", phone=shorten(raw_phone)))
+        return
+    if not phone:
+        row.notes.append(_("không có SĐT liên hệ: chưa tạo tài khoản phụ huynh"))
+        return
+    for relation, name in names:
+        if len(name) > FULL_NAME_MAX:
+            row.errors.append(_("họ tên phụ huynh dài quá %(max)s ký tự", max=FULL_NAME_MAX))
+            continue
+        row.parents.append(ParentLink(relation=relation, full_name=name, phone=phone))
 
 
 def preview_students(school, data, filename):
@@ -258,7 +326,33 @@ def preview_students(school, data, filename):
     known = {c.name for c in queries.classrooms_of(school, year)}
     new_classes = sorted({r.class_name for r in rows if not r.errors and r.class_name not in known})
     _assign_usernames([r for r in rows if r.action == "create"])
+    _resolve_parents(rows)
     return Preview(school=school, year=year, rows=rows, new_classes=new_classes)
+
+
+def _resolve_parents(rows):
+    """Match each named parent to an existing account (name and phone) or to the new account that
+    the first row naming them creates, and give new accounts their usernames: a fixed number of
+    statements, plus one per new parent whose first candidate username is taken."""
+    rows = [r for r in rows if r.parents and not r.errors]
+    existing = guardians.find_parents({link.key for r in rows for link in r.parents})
+    linked = guardians.linked_pairs([p.id for p in existing.values()],
+                                    [r.existing.id for r in rows if r.existing is not None])
+    usernames = {}
+    # One statement for the first two candidates of every child; a rarer collision asks again.
+    checked = {name for r in rows for name in list(guardians.parent_username_candidates(r.username or ""))[:2]}
+    taken = queries.taken_usernames(checked)
+    for row in rows:
+        for link in row.parents:
+            link.existing = existing.get(link.key)
+            if link.existing is not None:
+                link.username = link.existing.username
+                link.linked = row.existing is not None and (link.existing.id, row.existing.id) in linked
+            elif link.key in usernames:
+                link.username = usernames[link.key]
+            else:
+                link.username = usernames[link.key] = guardians.free_parent_username(row.username, taken, checked)
+                taken.add(link.username)
 
 
 def _assign_usernames(rows):
@@ -299,7 +393,21 @@ def import_students(actor, school, data, filename):
     classrooms = {c.name: c for c in queries.classrooms_of(school, preview.year)}
     for name in preview.new_classes:
         classrooms[name] = services.create_classroom(actor, school, name, preview.year)
+    new_parents = preview.new_parents
+    parent_passwords = [services.generate_password() for _ in new_parents]
+    parent_hashes = account_services.hash_passwords(parent_passwords)
     created, updated, class_of = [], [], {}
+    parents = {}  # person key -> parent account
+    parents_created = []
+    for link, password, password_hash in zip(new_parents, parent_passwords, parent_hashes, strict=True):
+        row = next(r for r in preview.rows if link in r.parents)
+        parent = account_services.create_user(
+            link.username, link.full_name, Role.PARENT, password, school=school, phone=link.phone,
+            must_change_password=True, password_hash=password_hash)
+        parents[link.key] = parent
+        parents_created.append((parent, password))
+        class_of[parent.id] = row.class_name
+    parents_linked = 0
     for row in preview.rows:
         if row.existing is not None:
             user = row.existing
@@ -314,9 +422,14 @@ def import_students(actor, school, data, filename):
             created.append((user, password))
         services.enroll(actor, user, classrooms[row.class_name])
         class_of[user.id] = row.class_name
+        for link in row.parents:
+            if not link.linked:
+                guardians.link(actor, link.existing or parents[link.key], user)
+                parents_linked += 1
     db.session.flush()
     return ImportResult(school=school, created=created, updated=updated,
-                        classes_created=list(preview.new_classes), class_of=class_of)
+                        classes_created=list(preview.new_classes), class_of=class_of,
+                        parents_created=parents_created, parents_linked=parents_linked)
 
 
 def upload_key(upload_token):
@@ -367,6 +480,10 @@ def passwords_sheet(result):
     """The first passwords of the accounts just created, as an XLSX to print and hand out."""
     rows = sorted(((user.username, user.full_name, result.class_of.get(user.id, ""), password)
                    for user, password in result.created), key=lambda r: (r[2], person_sort_key(r[1]), r[0]))
+    # Parents after the students, each under the class of the child they came with: the sheet is cut
+    # by class and handed to the children to take home.
+    rows += sorted(((user.username, f"{user.full_name} (phụ huynh)", result.class_of.get(user.id, ""), password)
+                    for user, password in result.parents_created), key=lambda r: (r[2], person_sort_key(r[1]), r[0]))
     return write_xlsx(SHEET_HEADERS, rows, title="Mật khẩu")
 
 

@@ -35,7 +35,7 @@ def run_student_import(import_id, upload_token):
     sheet_token = None
     try:
         result = importing.import_students(record.actor, record.school, data, record.filename)
-        if result.created:
+        if result.created or result.parents_created:
             sheet_token = stash.put(importing.passwords_sheet(result), ".xlsx")
         record.state = ImportState.DONE.value
         record.counts = result.summary()

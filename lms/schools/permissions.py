@@ -109,6 +109,11 @@ def can_import_students(user, school):
     return can_assign_role(user, Role.STUDENT, school) and can_manage_classrooms(user, school)
 
 
+def can_link_parents(user, student):
+    """Link parents to a student, or unlink them: the admins of the student's school."""
+    return student is not None and student.role == Role.STUDENT and administers(user, student.school)
+
+
 def can_see_import(user, record):
     """An import exists only for the admins of its school (404 for anyone else)."""
     return record is not None and administers(user, record.school)

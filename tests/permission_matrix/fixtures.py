@@ -35,6 +35,7 @@ def _admin_ids(ids):
                                 .order_by(Topic.position).limit(2)).all()
     return {
         "student_enrolled_6a1": user("hs.6a1.02"),   # removed from 6A1 by enrollment_remove
+        "parent_6a1_01": user("ph.6a1.01"),          # not a parent of student_managed: unlink is 404
         "student_managed": user("hs.6a1.03"),        # edited, password reset
         "group_toan": db.session.scalar(db.select(SubjectGroup.id).where(SubjectGroup.subject_id == toan.id)),
         "topic_edit": topics[0],

@@ -38,6 +38,12 @@ ROUTES = {
     "schools.user_edit": {"url": lambda ids: f"/admin/users/{ids['student_managed']}/edit", **post(ADMINS, 302)},
     "schools.user_password": {"url": lambda ids: f"/admin/users/{ids['student_managed']}/password",
                               **post(ADMINS, 200)},
+    # Parents of a student: an empty form is refused at its fields (422); unlinking a parent who is
+    # not linked to that student is 404 (hs.6a1.03's parent is ph.6a1.03, not ph.6a1.01).
+    "schools.parent_add": {"url": lambda ids: f"/admin/users/{ids['student_managed']}/parents",
+                           **post(ADMINS, 422)},
+    "schools.parent_remove": {"url": lambda ids: f"/admin/users/{ids['student_managed']}/parents/"
+                                                 f"{ids['parent_6a1_01']}/remove", **post(ADMINS, 404)},
     # school admin: classes, enrolments, teachers, students, teaching assignments
     "schools.classroom_list": {"url": "/admin/classrooms", **only(SCHOOL)},
     "schools.classroom_create": {"url": "/admin/classrooms/new", **post(SCHOOL, 200)},

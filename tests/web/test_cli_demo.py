@@ -18,7 +18,7 @@ def test_seed_demo_builds_the_documented_district_and_is_idempotent(runner):
     def user(name):
         return db.session.scalar(db.select(User).where(User.username == name))
 
-    assert before["User"] == 8 + 90
+    assert before["User"] == 8 + 90 + 6  # staff, students, the parents of hs.6a1.01 … 06
     assert user("admin").role == Role.DISTRICT_ADMIN
     assert user("bgh.thcs01").school.code == "THCS01"
     assert user("gv.toan2").school.code == "THCS02"

@@ -42,13 +42,12 @@ EXPECTED = expectations()
 
 @pytest.fixture
 def world(app, demo):
-    """The demo district plus a parent, and the ids that parametrised URLs need."""
-    from lms.accounts import services as account_services
-
-    parent = account_services.create_user("ph.6a1.01", "Phụ huynh Một", Role.PARENT, "hoclieu-demo")
+    """The demo district (with its parents: ph.6a1.01 follows hs.6a1.01), and the ids that
+    parametrised URLs need."""
+    parent = db.session.scalar(db.select(User).where(User.username == "ph.6a1.01"))
     student = db.session.scalar(db.select(User).where(User.username == "hs.6a1.01"))
-    db.session.add(Guardian(parent_id=parent.id, student_id=student.id))
-    db.session.commit()
+    assert parent.role == Role.PARENT and db.session.scalar(db.select(Guardian).where(
+        Guardian.parent_id == parent.id, Guardian.student_id == student.id)) is not None
     from tests.permission_matrix import fixtures
 
     return fixtures.build_ids(app, demo)

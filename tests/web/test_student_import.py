@@ -152,7 +152,8 @@ def test_second_import_updates_instead_of_duplicating(app, school_admin, tmp_pat
     assert classroom_of(an).name == "6A2"
     assert db.session.scalar(db.select(db.func.count(Enrollment.id)).where(Enrollment.student_id == an.id)) == 1
     assert user_named("emvt.6a2.0005") is not None
-    assert import_record(url).counts == {"created": 1, "updated": 4, "classes_created": []}  # 6A2 exists
+    assert import_record(url).counts == {"created": 1, "updated": 4, "classes_created": [],
+                                         "parents_created": 0, "parents_linked": 0}  # 6A2 exists
     rows = read_xlsx(client.get(f"{url}/passwords.xlsx").data)
     assert [r[0] for r in rows[1:]] == ["emvt.6a2.0005"]  # only the new account has a first password
 

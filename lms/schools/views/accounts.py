@@ -2,7 +2,7 @@
 school admin the students and teachers of their school (the same pages, filtered by the
 predicates). Kept apart from district.py and school.py so that neither holds the other's pages."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,14 +11,15 @@ from ...accounts.permissions import can_manage_user
 from ...core.authz import authorize, require
 from ...core.errors import DomainError
 from ...extensions import db
-from .. import queries, services
-from ..forms import UserCreateForm, UserFilterForm, UserForm, choices
+from .. import guardians, queries, services
+from ..forms import ParentForm, UserCreateForm, UserFilterForm, UserForm, choices
 from ..models import School
 from ..permissions import (
     administers,
     assignable_roles,
     can_assign_role,
     can_edit_account,
+    can_link_parents,
     can_list_users,
     can_manage_all_accounts,
     can_see_user,
@@ -99,7 +100,59 @@ def user_edit(user_id):
             db.session.commit()
             flash(_("Đã lưu tài khoản %(username)s.", username=user.username), "success")
             return redirect(url_for(".user_list"))
-    return render_template("schools/user_edit.html", form=form, user=user)
+    return _user_edit_page(form, user)
+
+
+def _user_edit_page(form, user, parent_form=None):
+    """The account page: for a student also their parents (and a form to link one), for a parent
+    their children."""
+    parents = guardians.parents_of(user) if user.role == Role.STUDENT else []
+    children = guardians.children_of(user) if user.role == Role.PARENT else []
+    if parent_form is None and can_link_parents(current_user, user):
+        parent_form = ParentForm(formdata=None)
+    return render_template("schools/user_edit.html", form=form, user=user, parents=parents, children=children,
+                           parent_form=parent_form)
+
+
+@bp.route("/users/<int:user_id>/parents", methods=["POST"])
+@require(can_list_users)
+def parent_add(user_id):
+    """Link a parent to this student: the account with that name and phone, or a new one (its
+    first password shown once)."""
+    student = load(User, user_id, can_see_user)
+    authorize(can_link_parents(current_user, student))
+    parent_form = ParentForm()
+    if parent_form.validate_on_submit():
+        try:
+            parent, password = guardians.add_parent(current_user, student, parent_form.full_name.data,
+                                                    parent_form.phone.data)
+        except DomainError as error:
+            failed(error, parent_form)
+        else:
+            db.session.commit()
+            if password is not None:
+                return password_page(parent, password, _("Đã tạo tài khoản phụ huynh"))
+            flash(_("Đã liên kết phụ huynh %(name)s (%(username)s).", name=parent.full_name,
+                    username=parent.username), "success")
+            return redirect(url_for(".user_edit", user_id=student.id))
+    form = UserForm(obj=student, formdata=None)
+    form.role.choices = _role_choices(Role)
+    form.school_id.choices = _school_choices()
+    return _user_edit_page(form, student, parent_form), 422
+
+
+@bp.route("/users/<int:user_id>/parents/<int:parent_id>/remove", methods=["POST"])
+@require(can_list_users)
+def parent_remove(user_id, parent_id):
+    student = load(User, user_id, can_see_user)
+    authorize(can_link_parents(current_user, student))
+    parent = db.session.get(User, parent_id)
+    if parent is None or not guardians.is_parent_of(parent, student.id):
+        abort(404)
+    guardians.unlink(current_user, parent, student)
+    db.session.commit()
+    flash(_("Đã bỏ liên kết phụ huynh %(name)s.", name=parent.full_name), "success")
+    return redirect(url_for(".user_edit", user_id=student.id))
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
