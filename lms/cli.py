@@ -57,6 +57,7 @@ def init_command():
 @click.option("--if-empty", is_flag=True, help="Only seed when there are no users yet.")
 def seed_demo_command(if_empty):
     """Create the demo district and its materials (idempotent)."""
+    from .assignments.demo import seed_demo_assignments
     from .materials.demo import seed_demo_materials
     from .questions.demo import seed_demo_questions
     from .review.services import ensure_default_criteria
@@ -69,8 +70,10 @@ def seed_demo_command(if_empty):
     ensure_default_criteria()
     materials = seed_demo_materials(users)
     questions = seed_demo_questions(users)
+    assignments = seed_demo_assignments(users)
     db.session.commit()
-    click.echo(f"Demo district ready, with {len(materials)} materials and {questions} questions. "
+    click.echo(f"Demo district ready, with {len(materials)} materials, {questions} questions and "
+               f"{assignments} assignments in 6A1. "
                f"Password for every account: {demo.DEMO_PASSWORD}")
     for name in demo.DEMO_USERNAMES:
         click.echo(f"  {name}")

@@ -11,7 +11,15 @@ from lms.accounts.models import Role, User
 from lms.extensions import db
 from lms.schools.models import Classroom, Enrollment, School, Subject, Teaching
 from tests.assignments_tracking_support import (
-    DAY, HOUR, NOW, classroom, make_assignment, make_attempt, make_submission, make_view, user,
+    DAY,
+    HOUR,
+    NOW,
+    classroom,
+    make_assignment,
+    make_attempt,
+    make_submission,
+    make_view,
+    user,
 )
 from tests.conftest import api_token, bearer, login
 from tests.query_budget import same_for_more_rows
