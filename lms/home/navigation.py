@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..accounts import permissions as account_perms
+from ..assignments import permissions as assignment_perms
 from ..materials import permissions as material_perms
 from ..questions import permissions as question_perms
 from ..reports import permissions as report_perms
@@ -20,6 +21,7 @@ ADMIN = _l("Quản trị")
 # gathered into one dropdown (a single entry stays a plain link).
 NAVIGATION = [
     (_l("Trang chính"), "home.dashboard", account_perms.is_signed_in, None),
+    (_l("Bài tập"), "assignments.index", assignment_perms.can_list, None),
     (_l("Thư viện học liệu"), "materials.library", material_perms.can_browse_library, None),
     (_l("Học liệu của tôi"), "materials.mine", material_perms.can_upload, None),
     (_l("Tải lên"), "materials.upload", material_perms.can_upload, None),
