@@ -37,9 +37,9 @@ def create_app(test_config=None):
     # Every feature's models, so the metadata (and Alembic) sees all tables; then the modules that
     # listen to other features' after-commit events (core/events.py).
     from . import models  # noqa: F401
+    from .assignments import jobs as _assignments_jobs  # noqa: F401  (the deadline job)
     from .core import errors, security
     from .home import navigation
-    from .assignments import jobs as _assignments_jobs  # noqa: F401  (the deadline job)
     from .materials import jobs as _materials_jobs  # noqa: F401
     from .materials import queries as _materials_queries  # noqa: F401  (empties the library cache)
     from .schools import jobs as _schools_jobs  # noqa: F401
@@ -54,6 +54,7 @@ def create_app(test_config=None):
     from .assignments.views import bp as assignments_bp
     from .home.views import bp as home_bp
     from .materials.views import bp as materials_bp
+    from .parents.views import bp as parents_bp
     from .questions.views import bp as questions_bp
     from .reports.views import bp as reports_bp
     from .review.views import bp as review_bp
@@ -69,6 +70,7 @@ def create_app(test_config=None):
     app.register_blueprint(search_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(assignments_bp)
+    app.register_blueprint(parents_bp)
     app.register_blueprint(api_bp)
 
     if app.config["PROXY_COUNT"]:

@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (their routes register on bp)
     etag,
     materials,
     openapi,
+    parents,
     questions,
     reports,
     review,

@@ -9,6 +9,7 @@ from flask_login import current_user
 from ..accounts import permissions as account_perms
 from ..assignments import permissions as assignment_perms
 from ..materials import permissions as material_perms
+from ..parents import permissions as parent_perms
 from ..questions import permissions as question_perms
 from ..reports import permissions as report_perms
 from ..review import permissions as review_perms
@@ -21,6 +22,7 @@ ADMIN = _l("Quản trị")
 # gathered into one dropdown (a single entry stays a plain link).
 NAVIGATION = [
     (_l("Trang chính"), "home.dashboard", account_perms.is_signed_in, None),
+    (_l("Con của tôi"), "parents.home", parent_perms.is_parent, None),
     (_l("Bài tập"), "assignments.index", assignment_perms.can_list, None),
     (_l("Thư viện học liệu"), "materials.library", material_perms.can_browse_library, None),
     (_l("Học liệu của tôi"), "materials.mine", material_perms.can_upload, None),

@@ -13,6 +13,8 @@ bp = Blueprint("home", __name__, template_folder="templates")
 @bp.route("/")
 @login_required
 def dashboard():
+    if current_user.role == "parent":  # a parent's home is their children's homework
+        return redirect(url_for("parents.home"))
     return render_template("home/dashboard.html", home=queries.dashboard_for(current_user))
 
 

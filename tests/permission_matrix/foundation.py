@@ -11,7 +11,7 @@ def only(allowed, ok=200, anonymous=302, others=403):
 
 
 ROUTES = {
-    "home.dashboard": {"url": "/", **everyone(200, 302)},
+    "home.dashboard": {"url": "/", **everyone(200, 302), "parent": 302},  # a parent's home is /parents/
     "home.healthz": {"url": "/healthz", **everyone(200, 200)},
     "home.set_language": {"url": "/lang", "method": "POST", **everyone(302, 302)},
     "accounts.login": {"url": "/login", **everyone(302, 200)},

@@ -1,0 +1,1 @@
+"""Parents follow their children's homework, read-only (issue 14)."""
