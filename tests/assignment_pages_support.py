@@ -85,3 +85,21 @@ def make_attempt(assignment, student="hs.6a1.01", answers=None, submitted=False)
         attempt.mark = round(10 * score / max(len(attempt.items), 1), 1)
     db.session.flush()
     return attempt
+
+
+def walk_values():
+    """Ids for the phone-width walk (tests/e2e/test_phone_width.py): a quiz with a long title and
+    hs.6a1.01's attempt in progress (the quiz page), another already submitted (the result page),
+    and a material to read (the student's page with the material)."""
+    from tests.e2e.test_phone_width import LONG_TITLE
+    from tests.materials_support import make_material
+
+    questions = approved_questions()
+    taking = make_assignment(questions=questions, title=f"Kiểm tra: {LONG_TITLE}", time_limit_minutes=15)
+    done = make_assignment(questions=questions, title="Kiểm tra 15 phút: phân số (đã nộp)")
+    answers = {0: "c", 1: True, 2: "Hà Nội", 3: 3.5}
+    attempts = [make_attempt(taking, answers={0: "b"}), make_attempt(done, answers=answers, submitted=True)]
+    material = make_material("approved", title=LONG_TITLE)
+    reading = make_assignment("material", material=material, title=f"Đọc trước: {LONG_TITLE}")
+    db.session.commit()
+    return {"assignment_id": [taking.id, done.id, reading.id], "attempt_id": [a.id for a in attempts]}

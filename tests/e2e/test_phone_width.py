@@ -97,6 +97,11 @@ def seed_walk_content(app=None):
 
         for name, found in walk_values().items():  # homework: handed-in work, questions, grading
             values[name] = [*values.get(name, []), *found]
+    if app is not None and "assignments.attempt" in app.view_functions:
+        from tests.assignment_pages_support import walk_values as page_values
+
+        for name, found in page_values().items():  # homework: the quiz, its result, a material to read
+            values[name] = [*values.get(name, []), *found]
     return values
 
 
