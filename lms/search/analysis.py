@@ -4,8 +4,9 @@
   tone mark put in one place (core.text.tone_canonical: "hoà" = "hòa").
 - Every syllable twice: folded (diacritics off, đ→d: "phân" → "phan") in the field every query
   searches, and accented (as written) in a second field, so that an exact-accent match scores above
-  a folded one. The accented field holds only the terms that differ from their folded form: a
-  syllable without marks is the same in both.
+  a folded one. The accented field holds only the syllables that folding changes (a syllable
+  without marks is the same in both), and no bigrams: bigrams are what make the vocabulary large,
+  and the folded ones already rank the phrase.
 - Syllable bigrams beside syllables ("phân số" → "phan so"): Vietnamese words are mostly two
   syllables, so a bigram stands for the word and for a two-syllable phrase; queries ask for the
   syllables and rank the documents holding the bigrams (the phrase) first. A bigram never spans
@@ -74,12 +75,7 @@ def terms(text):
         folded_terms += flat
         if len(words) > 1:
             folded_terms += [f"{a} {b}" for a, b in zip(flat, flat[1:], strict=False)]
-        changed = [w for w, f in zip(words, flat, strict=True) if w != f]
-        if changed:
-            accented_terms += changed
-            if len(words) > 1:
-                accented_terms += [f"{a} {b}" for a, b, fa, fb in zip(words, words[1:], flat, flat[1:], strict=False)
-                                   if a != fa or b != fb]
+        accented_terms += [w for w, f in zip(words, flat, strict=True) if w != f]
     return Counter(folded_terms), Counter(accented_terms)
 
 
@@ -102,7 +98,6 @@ class QueryTerms:
             pairs = list(zip(words, words[1:], strict=False))
             self.bigrams += [f"{fold(a)} {fold(b)}" for a, b in pairs]
             self.accented += [w for w, f in zip(words, flat, strict=True) if w != f]
-            self.accented += [f"{a} {b}" for a, b in pairs if fold(a) != a or fold(b) != b]
             if count >= max_syllables:
                 break
         self.syllables = list(dict.fromkeys(self.syllables))

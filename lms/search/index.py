@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from whoosh import columns, fields, formats
 from whoosh import index as windex
-from whoosh.system import pack_uint
+from whoosh.codec.whoosh3 import W3Codec
 
 CURRENT = "current"
 META_FIELDS = ("type", "scope", "subject", "grade", "kind", "level", "school", "state", "owner",
@@ -54,19 +54,21 @@ class TermsField(fields.FieldType):
     (analysis.terms made it), so indexing is a loop over a dict rather than a token stream."""
 
     indexed = True
-    scorable = True
+    scorable = False  # lengths are in the meta column: Whoosh need not look one up per posting
     stored = False
     unique = False
     vector = None
     column_type = None
 
     def __init__(self):
-        self.format = formats.Frequency()
+        self.format = formats.Existence()
         self.analyzer = None
 
     def index(self, value, **kwargs):
+        # The weight (frequency, title words counted TITLE_WEIGHT times) is the posting's weight;
+        # no value bytes.
         for term, (freq, weight) in value.items():
-            yield term.encode("utf-8"), freq, weight, pack_uint(freq)
+            yield term.encode("utf-8"), freq, weight, b""
 
     def separate_spelling(self):
         return False
@@ -186,9 +188,19 @@ def add(writer, doc):
                         title=doc.title, text=doc.text)
 
 
+def codec():
+    # Blocks are not zlib-compressed: most terms (bigrams) have a handful of postings, and
+    # compressing each small block cost more than writing it. (inlinelimit > 1 fails in Whoosh 2.7.)
+    return W3Codec(blocklimit=128, compression=0)
+
+
 def bulk_writer(ix):
     # One segment, a large sort buffer: a rebuild writes every posting once.
-    return ix.writer(limitmb=256, procs=1, multisegment=False)
+    return ix.writer(limitmb=256, procs=1, multisegment=False, codec=codec())
+
+
+def writer(ix):
+    return ix.writer(codec=codec())
 
 
 # --- searching ------------------------------------------------------------------------------------
@@ -371,7 +383,7 @@ class Index:
             return fresh
 
     def writer(self):
-        return open_current(self.root).writer()
+        return writer(open_current(self.root))
 
     # --- the query --------------------------------------------------------------------------
 

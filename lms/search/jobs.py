@@ -93,7 +93,7 @@ def apply_batch(keys, ix):
     """Replace the documents of `keys` in `ix` by what the database holds now (none for an item
     that is gone), in one commit."""
     docs = documents.docs_for(keys)
-    writer = ix.writer()
+    writer = index.writer(ix)
     try:
         for key in keys:
             writer.delete_by_term("item", key)
