@@ -15,12 +15,6 @@ from tests.conftest import api_token, bearer
 
 
 @pytest.fixture
-def app_config(app_config):
-    # Homework does not search; the search index's writer (another feature's) stays out of the way.
-    return {**app_config, "SEARCH_ENABLED": False}
-
-
-@pytest.fixture
 def tokens(client, demo, criteria):
     return {name: bearer(api_token(client, name)) for name in
             ("gv.toan", "gv.toan2", "gv.van", "hs.6a1.01", "hs.6a1.02", "hs.6a2.01", "bgh.thcs01", "admin")}

@@ -27,12 +27,6 @@ from tests.questions_support import make_question
 
 
 @pytest.fixture
-def app_config(app_config):
-    # Homework does not search; the search index's writer (another feature's) stays out of the way.
-    return {**app_config, "SEARCH_ENABLED": False}
-
-
-@pytest.fixture
 def world(app, demo, criteria):
     return demo
 

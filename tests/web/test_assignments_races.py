@@ -20,12 +20,6 @@ ROUNDS = 4
 
 
 @pytest.fixture
-def app_config(app_config):
-    # Homework does not search; the search index's writer (another feature's) stays out of the way.
-    return {**app_config, "SEARCH_ENABLED": False}
-
-
-@pytest.fixture
 def world(app, demo, criteria):
     return demo
 
