@@ -232,13 +232,21 @@ class _Highlighter:
             if bigrams else None
 
     def snippet(self, text):
-        text = " ".join(text.split())
-        if not text:
+        if not text.strip():
             return Markup("")
         folded = analysis.fold(text.lower())
         if len(folded) != len(text) or self.pattern is None:
-            return escape(_cut(text, 0, SNIPPET_CHARS))
+            return escape(_cut(" ".join(text[:SNIPPET_CHARS * 2].split()), 0, SNIPPET_CHARS))
         first = (self.phrase.search(folded) if self.phrase else None) or self.pattern.search(folded)
+        if first is not None or len(text) > SNIPPET_CHARS * 4:
+            # Only the window around the first match is tidied (a file's text runs to 20,000 chars).
+            at = first.start() if first is not None else 0
+            low = max(at - SNIPPET_CHARS, 0)
+            text, folded = text[low:at + SNIPPET_CHARS * 2], folded[low:at + SNIPPET_CHARS * 2]
+            text, folded = " ".join(text.split()), " ".join(folded.split())
+            if len(text) != len(folded):
+                return escape(_cut(text, 0, SNIPPET_CHARS))
+            first = (self.phrase.search(folded) if self.phrase else None) or self.pattern.search(folded)
         start = 0 if first is None else max(first.start() - SNIPPET_CHARS // 3, 0)
         if start:
             space = text.find(" ", start)
