@@ -24,6 +24,7 @@ Not a test: it prints figures and exits 0 unless a generated file fails to parse
 import argparse
 import io
 import json
+import os
 import sys
 import tempfile
 import time
@@ -246,7 +247,7 @@ def time_store(url, folder, files, profile=False):
                     profiler.start()
                 except ImportError:
                     print("(pyinstrument is not installed: no profile)")
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             record = services.preview_import(teacher, fmt, data, filename, "toan", "6")
             db.session.commit()
             previewed = time.perf_counter()
@@ -258,7 +259,8 @@ def time_store(url, folder, files, profile=False):
             if profiler is not None:
                 profiler.stop()
                 print(profiler.output_text(unicode=True, color=False, show_all=False)[:6000])
-            rows.append((label, len(questions), done - started, previewed - started, done - previewed))
+            rows.append((label, len(questions), done - started, previewed - started, done - previewed,
+                         time.process_time() - cpu))
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
@@ -266,10 +268,11 @@ def time_store(url, folder, files, profile=False):
 
 
 def print_store(where, rows, parse_seconds):
-    for label, count, total, preview, confirm in rows:
+    for label, count, total, preview, confirm, cpu in rows:
         print(f"{where:10} {label:5} {count} questions: parse only {count / parse_seconds[label]:>8,.0f} q/s; "
               f"parse + store {total:6.2f} s = {count / total:>7,.0f} q/s "
-              f"(preview {preview:.2f} s, confirm + commit {confirm:.2f} s)")
+              f"(preview {preview:.2f} s, confirm + commit {confirm:.2f} s; this process's CPU {cpu:.2f} s = "
+              f"{count / cpu:,.0f} q/s)")
 
 
 def main():
@@ -285,6 +288,8 @@ def main():
     gift = generate_gift(args.gift)
     seconds, result = time_parse("gift", gift, args.repeat)
     parse_seconds = {"GIFT": seconds}
+    print(f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs: "
+          "wall-clock figures stretch with it)")
     assert result.ok and len(result.questions) == args.gift, result.errors[:3]
     print(f"GIFT  {args.gift} questions, {len(gift) / 1e6:.1f} MB: parse {seconds:.2f} s = "
           f"{args.gift / seconds:,.0f} questions/s")

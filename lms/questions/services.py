@@ -379,12 +379,14 @@ def preview_import(actor, fmt, data, filename, subject, grade):
     topics = _topic_index(subject, grade)
     keys = [text_key(q.stem) for q in result.questions]
     in_bank = _duplicates(actor, set(keys))
-    first_line = {}
+    first_line, topic_of = {}, {}
     questions = []
     for index, (parsed, key) in enumerate(zip(result.questions, keys, strict=True)):
         notes = [str(n) for n in parsed.notes]
         tags = [clean_line(t)[:MAX_TAG] for t in parsed.tags if clean_line(t)]
-        topic = match_topic(parsed.category, topics)
+        if parsed.category not in topic_of:  # a file has few categories: each matched once
+            topic_of[parsed.category] = match_topic(parsed.category, topics)
+        topic = topic_of[parsed.category]
         if parsed.category and topic is None:
             category = clean_line(parsed.category)[:MAX_TAG]
             if category not in tags:
@@ -536,8 +538,10 @@ def _insert_questions(owner, prepared, import_id, note):
     instead of a flush of 10,000 objects and 5,000 post-update statements. Returns the new
     question ids in file order."""
     now = utcnow()
+    # Core inserts (the tables, not the classes): no ORM bookkeeping per row. The values are
+    # already clean (validate_content: NFC, trimmed), which the flush guard would otherwise ensure.
     db.session.execute(
-        db.insert(Question),
+        Question.__table__.insert(),
         [{"owner_id": owner.id, "school_id": owner.school_id, "state": State.DRAFT.value,
           "subject_id": values["subject"].id, "grade": values["grade"],
           "topic_id": values["topic"].id if values["topic"] is not None else None, "level": values["level"],
@@ -549,7 +553,7 @@ def _insert_questions(owner, prepared, import_id, note):
     if len(question_ids) != len(prepared):  # another write of this import: the conditional UPDATE forbids it
         raise Conflict("already_confirmed", _("Tệp này đã được nhập rồi; mỗi bản xem trước chỉ xác nhận được một lần."))
     db.session.execute(
-        db.insert(QuestionVersion),
+        QuestionVersion.__table__.insert(),
         [{"question_id": question_id, "number": 1, "stem": values["stem"], "data": values["data"],
           "explanation": values["explanation"], "text_key": text_key(values["stem"]),
           "note": note or "Phiên bản đầu tiên.", "status": VersionStatus.DRAFT.value, "created_by_id": owner.id,
