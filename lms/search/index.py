@@ -248,6 +248,7 @@ class Snapshot:
             for docnum, raw in enumerate(reader.column_reader("meta")):
                 self.meta.append(None if docnum in deleted or not raw else raw.decode("utf-8").split("|"))
         self.live = frozenset(d for d, m in enumerate(self.meta) if m is not None)
+        self.has_deletions = bool(deleted)
         self.count = len(self.live)
         flen = [int(m[M["flen"]]) if m else 0 for m in self.meta]
         alen = [int(m[M["alen"]]) if m else 0 for m in self.meta]
@@ -322,6 +323,41 @@ class Snapshot:
                 del found[docnum]
         return found
 
+    def weights(self, fieldname, term, docs):
+        """{docnum: weight} of `term` for at least the documents `docs` (all its postings when it
+        is rare, else probed for those documents only)."""
+        if not docs:
+            return {}
+        if self.has_deletions or self.doc_frequency(fieldname, term) <= 8 * len(docs):
+            return self.postings(fieldname, term)
+        found = {}
+        btext = term.encode("utf-8")
+        targets = sorted(docs)
+        for leaf, base in self.leaves:
+            end = base + leaf.doc_count_all()
+            local = [d - base for d in targets if base <= d < end]
+            if not local:
+                continue
+            try:
+                matcher = leaf.postings(fieldname, btext)
+            except Exception:  # noqa: BLE001 - absent term
+                continue
+            for docnum in local:
+                if not matcher.is_active():
+                    break
+                matcher.skip_to(docnum)
+                if matcher.is_active() and matcher.id() == docnum:
+                    found[base + docnum] = matcher.weight()
+        return found
+
+    def live_df(self, fieldname, term, postings):
+        """How many live documents hold `term` (BM25's df): Whoosh's count while nothing is
+        deleted, else the postings read whole (`weights` reads them whole then), so a kept
+        index and a rebuilt one score alike."""
+        if self.has_deletions:
+            return len(postings)
+        return self.doc_frequency(fieldname, term)
+
     def doc_frequency(self, fieldname, term):
         btext = term.encode("utf-8")
         return sum(leaf.doc_frequency(fieldname, btext) for leaf, _base in self.leaves)
@@ -392,24 +428,27 @@ class Index:
         `filters` ({meta field: value}) ask, rank (BM25 over syllables, bigrams and exact-accent
         terms) or sort by date, count, and compute the facets of what is left."""
         snap = self.snapshot()
-        allowed = self._visible(snap, scope)
-        for name, value in (filters or {}).items():
-            if value not in (None, ""):
-                allowed &= snap.docs_with(name, str(value))
+        visible = self._visible(snap, scope)
+        wanted_sets = [snap.docs_with(name, str(value)) for name, value in (filters or {}).items()
+                       if value not in (None, "")]
         found = Found()
         if query:
-            lists = [snap.postings("f", s) for s in query.syllables]
-            lists.sort(key=len)
-            if not lists or not lists[0]:
-                hits = set()
-            else:
-                hits = allowed.intersection(lists[0])
-                for other in lists[1:]:
-                    if not hits:
-                        break
-                    hits.intersection_update(other)
+            # The rarest syllable's postings first; the others only where candidates are left (a
+            # common syllable is probed for those few documents rather than read whole).
+            order = sorted(query.syllables, key=lambda term: snap.doc_frequency("f", term))
+            first = snap.postings("f", order[0])
+            hits = visible.intersection(first)
+            for wanted_set in wanted_sets:
+                hits &= wanted_set
+            lists = [(order[0], first)]
+            for term in order[1:]:
+                postings = snap.weights("f", term, hits)
+                hits = {d for d in hits if d in postings}
+                lists.append((term, postings))
         else:
-            lists, hits = [], allowed
+            lists, hits = [], set(visible)
+            for wanted_set in wanted_sets:
+                hits &= wanted_set
         found.total = len(hits)
         found.facets = self._facets(snap, hits)
         if not hits:
@@ -430,8 +469,12 @@ class Index:
         return found, snap
 
     def _visible(self, snap, scope):
-        published = snap.docs_with_any("type", scope.types) & snap.docs_with("scope", "pub")
-        work = snap.docs_with_any("type", scope.types) & snap.docs_with("scope", "work")
+        key = ("visible", scope.types)
+        if key not in snap._sets:
+            of_types = snap.docs_with_any("type", scope.types)
+            snap._sets[key] = (frozenset(of_types & snap.docs_with("scope", "pub")),
+                               frozenset(of_types & snap.docs_with("scope", "work")))
+        published, work = snap._sets[key]
         if scope.all_work:
             mine = set(work)
         else:
@@ -448,7 +491,7 @@ class Index:
             if scope.reviewed:
                 mine |= work & snap.docs_with_any("item", scope.reviewed)
         if not mine:
-            return set(published)
+            return published
         # One result per item: the working document replaces the published one.
         items = {snap.meta[d][M["item"]] for d in mine}
         hidden = published & snap.docs_with_any("item", items)
@@ -469,13 +512,16 @@ class Index:
         forms typed (EXACT_WEIGHT), computed for the hits only."""
         n = max(snap.count, 1)
         scores = dict.fromkeys(hits, 0.0)
-        parts = [(lst, "f", 1.0, 0.0) for lst in syllable_lists]
-        parts += [(snap.postings("f", b), "f", PHRASE_WEIGHT, PHRASE_TIER) for b in query.bigrams]
-        parts += [(snap.postings("a", t), "a", EXACT_WEIGHT, EXACT_TIER) for t in query.accented]
-        for postings, fieldname, weight, tier in parts:
+        parts = [(postings, "f", 1.0, 0.0, snap.live_df("f", term, postings)) for term, postings in syllable_lists]
+        for bigram in query.bigrams:
+            postings = snap.weights("f", bigram, hits)
+            parts.append((postings, "f", PHRASE_WEIGHT, PHRASE_TIER, snap.live_df("f", bigram, postings)))
+        for term in query.accented:
+            postings = snap.weights("a", term, hits)
+            parts.append((postings, "a", EXACT_WEIGHT, EXACT_TIER, snap.live_df("a", term, postings)))
+        for postings, fieldname, weight, tier, df in parts:
             if not postings:
                 continue
-            df = len(postings)
             idf = weight * math.log(1 + (n - df + 0.5) / (df + 0.5))
             norm = snap.norm[fieldname]
             k1 = (K1 + 1) * idf
