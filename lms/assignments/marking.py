@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import update
 
 from ..core.errors import Conflict, Forbidden, ValidationError, _
+from ..core.events import announce
 from ..core.text import nfc
 from ..core.timeutil import utcnow
 from ..extensions import db
@@ -27,6 +28,7 @@ from ..questions.models import Question
 from ..review.services import notify
 from . import grading, permissions
 from .models import Assignment, AssignmentQuestion, Attempt, AttemptQuestion, AttemptState, Submission
+from .signals import grades_released
 
 MAX_FEEDBACK = 5_000
 HAND_GRADED = tuple(code for code in types.TYPES if not types.get(code).auto_graded)
@@ -166,6 +168,7 @@ def release_grades(assignment, teacher, now=None):
         notify(student_id, "grades_released", assignment_link(assignment), teacher=teacher.full_name,
                title=assignment.title)
     db.session.flush()
+    announce(grades_released, assignment_id=assignment.id)
     return len(set(students))
 
 

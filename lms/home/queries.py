@@ -16,6 +16,7 @@ from ..review.registry import item_classes
 from ..review.services import item_link
 from ..review.workflow import NEEDS_REASON, State
 from ..schools import services as school_services
+from ..schools.guardians import parents_of
 from ..schools.models import (
     Classroom,
     Enrollment,
@@ -278,7 +279,7 @@ def student_home(user):
                                       Material.state != State.WITHDRAWN.value, Material.grade.in_(grades))
             .options(db.joinedload(Material.subject))
             .order_by(Material.published_at.desc(), Material.id.desc()).limit(SHOWN)).unique().all()
-    return {"classrooms": classrooms, "grades": grades, "materials": materials}
+    return {"classrooms": classrooms, "grades": grades, "materials": materials, "parents": parents_of(user)}
 
 
 READERS = {

@@ -41,6 +41,10 @@ MESSAGES = {
     "inquiry_answered": N_("%(teacher)s đã trả lời câu hỏi của em về bài “%(title)s”."),
     "grades_released": N_("%(teacher)s đã công bố điểm bài “%(title)s”."),
     "work_graded": N_("%(teacher)s đã chấm bài “%(title)s” của em."),
+    # Parents (parents.jobs, parents.services)
+    "child_grades_released": N_("%(teacher)s đã công bố điểm bài “%(title)s” của %(student)s."),
+    "child_missed": N_("%(student)s đã bỏ lỡ bài “%(title)s” (hạn chót đã qua mà chưa nộp)."),
+    "class_note": N_("Lời nhắn của %(teacher)s gửi phụ huynh lớp %(classroom)s: “%(text)s”"),
 }
 
 
