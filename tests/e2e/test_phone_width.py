@@ -19,7 +19,7 @@ from tests.materials_support import make_material, material_ids_by_state, pdf_by
 pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 390, "height": 844}
-ROLES = ("admin", "reviewer.toan", "bgh.thcs01", "gv.toan", "hs.6a1.01")
+ROLES = ("admin", "reviewer.toan", "bgh.thcs01", "gv.toan", "hs.6a1.01", "ph.6a1.01")
 # Routes that answer with a file or a redirect, not a page.
 NOT_PAGES = {
     "static", "home.healthz", "materials.file", "materials.download", "materials.image",
@@ -92,6 +92,7 @@ def seed_walk_content(app=None):
         "user_id": [user("gv.toan").id, user("hs.6a1.01").id],
         "criterion_id": [db.session.scalar(db.select(ReviewCriterion.id).order_by(ReviewCriterion.id))],
         "import_id": [record.id],
+        "student_id": [user("hs.6a1.01").id],  # the parents' pages: ph.6a1.01's child
     }
     if app is not None and "assignments.grade_submission" in app.view_functions:
         from tests.assignments_work_support import walk_values
