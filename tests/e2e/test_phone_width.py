@@ -27,6 +27,7 @@ NOT_PAGES = {
     "assignments.submission_file", "assignments.submission_image", "assignments.submission_thumbnail",
     "reports.export", "reports.year_end", "reports.evidence", "reports.indicator_file_download",
     "questions.question_image", "questions.import_image", "questions.import_file",
+    "assignments.gradebook_export",
 }
 LONG_TITLE = ("Phiếu học tập: Phân số và số thập phân — ôn tập chương II, bài 5 đến bài 9 "
               "(Kết nối tri thức với cuộc sống)")
