@@ -95,6 +95,11 @@ def test_two_checkouts_side_by_side_each_says_when_it_answers(tmp_path):
             assert len(run.lines) <= 12, "\n".join(run.lines)
             assert not any("INFO" in line or "alembic" in line for line in run.lines), "\n".join(run.lines)
             for log in ("setup.log", "server.log", "worker.log"):
+                # The worker starts beside gunicorn and may answer later than the site does (it
+                # imports the whole app before it logs its start): give it time under load.
+                deadline = time.monotonic() + 60
+                while (run.instance / log).stat().st_size == 0 and time.monotonic() < deadline:
+                    time.sleep(0.2)
                 assert (run.instance / log).stat().st_size > 0, log
             assert "Control socket listening at " + str(run.instance / "gunicorn.ctl") in \
                 (run.instance / "server.log").read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ from lms.extensions import db
 from lms.files import uploads
 from lms.files.models import StoredFile
 from lms.materials.models import Material
-from tests.conftest import csrf_from
+from tests.conftest import DEMO_PASSWORD, csrf_from, login
 from tests.materials_support import (
     make_material,
     metadata,
@@ -185,17 +185,21 @@ def test_library_lists_published_materials_with_filters_and_sorting(world, login
     assert titles("sort=newest")[0] == "Năng lượng"
 
 
-def test_no_assign_button_until_homework_exists(world, login_as):
-    """Issue 9.3: the "Giao cho lớp" button opened a panel promising a feature that does not
-    exist yet, on drafts too. No such button, no panel, whatever the query string says."""
+def test_assign_button_only_where_homework_can_be_given(world, login_as, app):
+    """Issue 9.3 then 11.7: "Giao cho lớp" opens the real assignment form, prefilled with the
+    material — on an approved material, for a teacher; never on someone else's draft, never for a
+    student, and no leftover panel whatever the query string says."""
     approved = make_material("approved", owner="gv.toan2")
-    draft = make_material("draft", owner="gv.toan", title="Bản nháp")
+    draft = make_material("draft", owner="gv.toan2", title="Bản nháp")
     db.session.commit()
     client = login_as("gv.toan")
-    for material in (approved, draft):
-        page = client.get(f"/materials/{material.id}?assign=1").get_data(as_text=True)
-        assert 'id="assign"' not in page and 'id="assign-panel"' not in page
-        assert "Giao cho lớp" not in page and "khi bạn tạo bài tập" not in page
+    page = client.get(f"/materials/{approved.id}?assign=1").get_data(as_text=True)
+    assert f'href="/assignments/new?material={approved.id}"' in page and "Giao cho lớp" in page
+    assert 'id="assign-panel"' not in page
+    assert client.get(f"/materials/{draft.id}").status_code == 404  # another teacher's draft
+    student = app.test_client()
+    assert login(student, "hs.6a1.01", DEMO_PASSWORD).status_code == 302
+    assert "Giao cho lớp" not in student.get(f"/materials/{approved.id}").get_data(as_text=True)
 
 
 def test_edit_metadata(world, login_as):
