@@ -32,6 +32,8 @@ def word_file(path):
     document.add_paragraph("B. 24")
     document.add_paragraph("C. 2")
     document.add_paragraph("D. 10")
+    document.add_paragraph("Câu 4. [VD] Ước chung lớn nhất của 18 và 27 là")  # no mark either
+    document.add_paragraph("A. 9\tB. 3\tC. 54\tD. 6")
     document.save(path)
     return path
 
@@ -59,25 +61,28 @@ def test_import_a_word_file_submit_the_set_and_approve_it_on_one_page(page, sign
     page.locator("#file").set_input_files(str(word_file(tmp_path / "on-tap.docx")))
     page.locator("#import-preview").click()
     page.wait_for_url(re.compile(r"/questions/imports/\d+$"))
-    expect(page.locator(".preview-question")).to_have_count(3)
-    expect(page.locator("#preview-unresolved")).to_be_visible()
+    expect(page.locator(".preview-question")).to_have_count(4)
+    expect(page.locator("#preview-unresolved")).to_be_visible()  # two answers the file does not tell
+    expect(page.locator(".unresolved")).to_have_count(2)
     fits_the_phone(page)
     assert db.session.scalar(db.select(db.func.count(Question.id))) == 0  # nothing before confirming
 
     page.locator("#confirm-import").click()  # without a pick the page says so and writes nothing
     expect(page.locator("#choice_2-error")).to_contain_text("chọn đáp án hoặc bỏ qua")
-    page.locator(".unresolved input[type=radio]").first.check()
+    expect(page.locator("#choice_3-error")).to_contain_text("chọn đáp án hoặc bỏ qua")
+    for block in page.locator(".unresolved").all():  # the teacher picks A for both
+        block.locator("input[type=radio]").first.check()
     page.locator("#confirm-import").click()
-    expect(page.locator("#set-list li")).to_have_count(3)
+    expect(page.locator("#set-list li")).to_have_count(4)
     fits_the_phone(page)
     page.locator("#submit-set").click()
-    expect(page.locator("#set-list li[data-state=submitted]")).to_have_count(3)
+    expect(page.locator("#set-list li[data-state=submitted]")).to_have_count(4)
     set_url = page.url
     sign_out(page)
 
     sign_in(page, "reviewer.toan")
     page.goto(set_url + "/review")
-    expect(page.locator("#bulk-list > li")).to_have_count(3)
+    expect(page.locator("#bulk-list > li")).to_have_count(4)
     fits_the_phone(page)
     for select in page.locator("#bulk-scores select").all():
         select.select_option("3")
@@ -86,5 +91,5 @@ def test_import_a_word_file_submit_the_set_and_approve_it_on_one_page(page, sign
     expect(page.locator("#nothing-pending")).to_be_visible()
     db.session.expire_all()
     questions = db.session.scalars(db.select(Question).order_by(Question.id)).all()
-    assert [q.state for q in questions] == ["approved"] * 3
-    assert [q.current_version.data["correct"] for q in questions] == ["b", "b", "a"]
+    assert [q.state for q in questions] == ["approved"] * 4
+    assert [q.current_version.data["correct"] for q in questions] == ["b", "b", "a", "a"]
