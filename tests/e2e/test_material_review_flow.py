@@ -80,6 +80,8 @@ def test_upload_review_and_read_a_pdf(page, sign_in, live_server, tmp_path):
     expect(page.locator("#material-title")).to_have_text(TITLE)
     frame = page.locator("iframe#preview-pdf")
     expect(frame).to_be_attached()
+    # preview.js gives the frame its src (from data-src) once the page has loaded: wait for it.
+    expect(frame).to_have_attribute("src", re.compile(r"\S"))
     src = frame.get_attribute("src")
     answer = page.request.get(src)
     assert answer.status == 200
