@@ -44,6 +44,7 @@ def fits_the_phone(page):
 
 def sign_out(page):
     page.locator(".navbar-toggler").click()
+    expect(page.locator("#mainnav")).to_have_class(re.compile(r"\bshow\b"))  # opened, not sliding
     page.locator("#user-menu").click()
     page.locator("#logout").click()
     page.wait_for_url(re.compile(r"/login"))

@@ -2,6 +2,8 @@
 charts, the 35% gauge and the monthly columns drawn (inline SVG, no script), nothing wider than
 the screen; a school admin's page shows their school only."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -23,6 +25,7 @@ def test_office_dashboard_charts_on_a_phone(browser, live_server, app, sign_in, 
     sign_in(page, "admin")
     page.goto("/")
     page.locator(".navbar-toggler").click()
+    expect(page.locator("#mainnav")).to_have_class(re.compile(r"\bshow\b"))  # opened, not sliding
     page.get_by_role("link", name="Báo cáo thống kê").click()
     expect(page.get_by_role("heading", name="Báo cáo thống kê")).to_be_visible()
     page.locator("#f-year").select_option(YEAR)

@@ -73,6 +73,7 @@ def test_library_starts_at_the_students_grade_with_compact_cards(phone, sign_in)
     db.session.commit()
     sign_in(page, "hs.6a1.01")
     page.get_by_role("button", name="Mở menu").click()
+    expect(page.locator("#mainnav")).to_have_class(re.compile(r"\bshow\b"))  # opened, not sliding
     page.get_by_role("link", name="Thư viện học liệu", exact=True).click()
     expect(page.locator("#f-grade")).to_have_value("6")
     expect(page.locator("#library-filters-toggle")).to_contain_text("Khối 6")
