@@ -101,6 +101,7 @@ def material_json(material, user):
         "source": material.source,
         "uploader_is_author": material.uploader_is_author,
         "state": material.state,
+        "lock_version": material.lock_version,
         "owner_id": material.owner_id,
         "school_id": material.school_id,
         "version": shown.number if shown else None,

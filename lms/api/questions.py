@@ -75,6 +75,7 @@ def question_json(question, user):
         "tags": list(question.tags or []),
         "outcome": question.outcome,
         "state": question.state,
+        "lock_version": question.lock_version,
         "owner_id": question.owner_id,
         "school_id": question.school_id,
         "version": shown.number if shown else None,

@@ -110,13 +110,17 @@ def workflow_api_views(kind_plural, loader, serializer):
     """The view functions of `register_workflow_api`, as (rule, endpoint, view, methods, meta).
 
     `loader(item_id, user)` returns the item or raises NotFound when the user may not see it;
-    `serializer(item, user)` returns its JSON. Each action commits once and answers the item.
+    `serializer(item, user)` returns its JSON. Each action commits once and answers the item. A
+    `lock_version` in the body (the item's JSON gives it) makes the action act on that reading
+    only: 409 when the item changed since (services.expect_version).
     """
 
     def act(item_id, run):
         user = g.api_user
         item = loader(item_id, user)
-        run(item, user, _body())
+        data = _body()
+        services.expect_version(item, data.get("lock_version"))
+        run(item, user, data)
         db.session.commit()
         return serializer(item, user)
 
@@ -168,20 +172,20 @@ def workflow_api_views(kind_plural, loader, serializer):
          {"summary": "Submit for review (draft or changes requested → submitted). When no group "
                      "reviews the subject yet, the answer has notice: {code: no_reviewers, message} "
                      "and the district admins are notified.",
-          "body": {"comment": "string"}, "responses": {200: "item (+ notice)", **errors}}),
+          "body": {"comment": "string", "lock_version": "integer"}, "responses": {200: "item (+ notice)", **errors}}),
         (f"{rule}/withdraw", f"{kind_plural}_withdraw", withdraw, ["POST"],
          {"summary": "Withdraw: the owner before a decision, or an approved item (owner or district admin).",
-          "body": {"comment": "string"}, "responses": {200: "item", **errors}}),
+          "body": {"comment": "string", "lock_version": "integer"}, "responses": {200: "item", **errors}}),
         (f"{rule}/claim", f"{kind_plural}_claim", claim, ["POST"],
          {"summary": "Claim from the pool (→ in_review); 409 if someone claimed it first.",
-          "responses": {200: "item", **errors}}),
+          "body": {"lock_version": "integer"}, "responses": {200: "item", **errors}}),
         (f"{rule}/release", f"{kind_plural}_release", release, ["POST"],
          {"summary": "Put a claimed item back in the pool (claimant or district admin).",
-          "body": {"comment": "string"}, "responses": {200: "item", **errors}}),
+          "body": {"comment": "string", "lock_version": "integer"}, "responses": {200: "item", **errors}}),
         (f"{rule}/review", f"{kind_plural}_review", review, ["POST"],
          {"summary": "Decide: approve (scores for every criterion), request_changes or reject "
                      "(reason_code and comment).",
-          "body": {"decision!": enum(DECISIONS), "comment": "string",
+          "body": {"decision!": enum(DECISIONS), "comment": "string", "lock_version": "integer",
                    "scores": {"type": "object", "additionalProperties": {"type": "integer", "nullable": True}},
                    "reason_code": enum(REASON_CODES)},
           "responses": {200: "item", **errors, 422: "invalid_fields"}}),

@@ -166,6 +166,23 @@ def _lost(item, actor, action):
                    {"state": item.state, "action": Action(action).value})
 
 
+def expect_version(item, seen):
+    """A transition sent with the `lock_version` its sender saw (every web form carries it, API
+    clients may send it) acts on that reading only. Without it, an owner who pressed "withdraw"
+    on an item in review while the reviewer's approval landed would take the approved item out
+    of the library instead of back to draft; with it, they are told the item changed (409) and
+    nothing happens. Absent (None or ""), the transition acts on the item as it is now."""
+    if seen is None or seen == "":
+        return
+    if isinstance(seen, bool) or not isinstance(seen, (int, str)) or not str(seen).strip().isdigit():
+        raise ValidationError(_("lock_version phải là số nguyên."), {"lock_version": "integer"})
+    if int(seen) != item.lock_version:
+        raise Conflict("invalid_transition",
+                       _("Mục này đã thay đổi từ khi bạn mở trang (hiện: %(state)s). Hãy xem lại rồi "
+                         "thử lại.", state=_(STATE_LABELS[State(item.state)])),
+                       {"state": item.state, "lock_version": item.lock_version})
+
+
 def notify(user, message, link=None, **params):
     """An in-app notification. `message` is a key of notices.MESSAGES with its parameters (worded
     in the reader's language when shown, its Vietnamese sentence stored as well), or a sentence

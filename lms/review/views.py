@@ -113,6 +113,7 @@ def _act(item, action, success):
     result giving (message, category)); flash a 409/422 refusal instead. A 403 (Forbidden)
     propagates to the error page."""
     try:
+        services.expect_version(item, request.form.get("lock_version"))
         result = action()
     except (Conflict, ValidationError) as error:
         db.session.rollback()
@@ -183,6 +184,7 @@ def item_decide(item_type, item_id):
     item = _load_visible(item_type, item_id)
     decision, comment, scores, reason_code = parse_decision_form(request.form, services.criteria())
     try:
+        services.expect_version(item, request.form.get("lock_version"))
         services.decide(item, current_user, decision, comment, scores, reason_code)
     except (Conflict, ValidationError) as error:
         # The item's page again, not a redirect: the scores and the note stay as typed.

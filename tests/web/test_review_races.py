@@ -229,20 +229,25 @@ def send(app, barrier, statuses, url, body, headers, key):
 
 def test_approve_and_withdraw_through_the_api(app, staff):
     """The reported case, end to end: the claimant's approval and the owner's withdrawal sent at
-    once answer one 200 and one refusal, every round (409 for a withdrawal that lost; 403 for an
-    approval that lost, since the reviewer no longer holds the draft, or 404 when the draft was
-    already back with its owner as the approval was loaded), and the material is either
-    approved and published or back in draft with nothing published."""
+    once, each with the lock_version both read (as the web forms send it), answer one 200 and one
+    refusal, every round (409 for a withdrawal that lost, or an approval that found the item
+    changed; 403 for an approval that lost, since the reviewer no longer holds the draft, or 404
+    when the draft was already back with its owner as the approval was loaded), and the material
+    is either approved and published or back in draft with nothing published. (Without the
+    lock_version a withdrawal that arrives after the approval has committed is a new, valid
+    request: it takes the approved item out of the library; see the test below.)"""
     from tests.conftest import api_token, bearer
 
     tokens = {name: bearer(api_token(app.test_client(), name)) for name in ("gv.toan", "reviewer.toan")}
     scores = {c.code: 3 for c in review_services.criteria()}
     for round_no in range(ROUNDS):
         material_id = material_in(State.IN_REVIEW, f"api {round_no}")
+        seen = db.session.get(Material, material_id).lock_version
         db.session.remove()
         base = f"/api/v1/materials/{material_id}"
-        calls = [("reviewer.toan", "review", {"decision": "approve", "comment": "Đạt.", "scores": scores}),
-                 ("gv.toan", "withdraw", {"comment": "Rút để sửa"})]
+        calls = [("reviewer.toan", "review", {"decision": "approve", "comment": "Đạt.", "scores": scores,
+                                              "lock_version": seen}),
+                 ("gv.toan", "withdraw", {"comment": "Rút để sửa", "lock_version": seen})]
         barrier, statuses = threading.Barrier(2), {}
         threads = [threading.Thread(target=send, args=(app, barrier, statuses, f"{base}/{action}", body,
                                                        tokens[name], action))
@@ -259,3 +264,64 @@ def test_approve_and_withdraw_through_the_api(app, staff):
         assert not inconsistencies(material)
         assert counts(material_id)[0] == 3  # submit, claim, and the winner's event
         db.session.remove()
+
+
+def test_a_withdrawal_sent_from_an_older_reading_changes_nothing(app, staff):
+    """The owner pressed "withdraw" on the item in review (their page said lock_version N); the
+    reviewer's approval landed first. With N sent back the withdrawal is refused with 409 and the
+    approved item stays published; sent without it, the same request is a new decision on the
+    approved item and withdraws it (owner's right)."""
+    from tests.conftest import api_token, bearer
+
+    owner = bearer(api_token(app.test_client(), "gv.toan"))
+    scores = {c.code: 3 for c in review_services.criteria()}
+    reviewer = bearer(api_token(app.test_client(), "reviewer.toan"))
+    material_id = material_in(State.IN_REVIEW, "stale api")
+    seen = db.session.get(Material, material_id).lock_version
+    db.session.remove()
+    client = app.test_client()
+    base = f"/api/v1/materials/{material_id}"
+    assert client.get(base, headers=owner).get_json()["lock_version"] == seen
+    approved = client.post(f"{base}/review", json={"decision": "approve", "scores": scores, "lock_version": seen},
+                           headers=reviewer)
+    assert approved.status_code == 200, approved.get_json()
+    assert approved.get_json()["lock_version"] == seen + 1
+    stale = client.post(f"{base}/withdraw", json={"comment": "Rút để sửa", "lock_version": seen}, headers=owner)
+    assert stale.status_code == 409
+    assert stale.get_json()["error"]["details"] == {"state": "approved", "lock_version": seen + 1}
+    material = db.session.get(Material, material_id)
+    assert material.state == "approved" and material.is_published()
+    db.session.remove()
+    bad = client.post(f"{base}/withdraw", json={"lock_version": "hai"}, headers=owner)
+    assert bad.status_code == 422
+    assert db.session.get(Material, material_id).state == "approved"
+    db.session.remove()
+    fresh = client.post(f"{base}/withdraw", json={"comment": "Gỡ khỏi thư viện"}, headers=owner)
+    assert fresh.status_code == 200 and fresh.get_json()["state"] == "withdrawn"
+
+
+def test_the_web_withdraw_button_carries_what_the_page_showed(app, staff):
+    """The withdraw button's form sends the lock_version of the page it was on; pressed after the
+    approval landed, it says the item changed and the item stays approved."""
+    import re
+
+    from tests.conftest import login
+
+    material_id = material_in(State.IN_REVIEW, "stale web")
+    db.session.remove()
+    owner = app.test_client()
+    login(owner, "gv.toan")
+    page = owner.get(f"/materials/{material_id}").get_data(as_text=True)
+    form = re.search(r'<form method="post" action="([^"]+/withdraw)".*?</form>', page, re.S)
+    assert form, "the owner's page has a withdraw button"
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(0)))
+    material = db.session.get(Material, material_id)
+    assert fields["lock_version"] == str(material.lock_version)
+    reviewer = user("reviewer.toan")
+    review_services.decide(material, reviewer, "approve", "Đạt.", {c.code: 3 for c in review_services.criteria()})
+    db.session.commit()
+    db.session.remove()
+    answer = owner.post(form.group(1), data=fields, follow_redirects=True)
+    assert "đã thay đổi từ khi bạn mở trang" in answer.get_data(as_text=True)
+    material = db.session.get(Material, material_id)
+    assert material.state == "approved" and material.is_published()
