@@ -195,7 +195,7 @@ def import_questions():
                                     "notes", "duplicate")} for q in record.questions_preview]
         return _import_answer(0, shown, [], 200)
     db.session.commit()
-    return _import_answer(len(questions), [q.id for q in questions], [], 201)
+    return _import_answer(len(questions), list(record.question_ids), [], 201)
 
 
 @api_route("/questions/export", tag="questions", query=EXPORT_QUERY,
