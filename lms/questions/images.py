@@ -71,6 +71,63 @@ def render(text, base=None):
     return Markup("").join(out)
 
 
+# --- one line of a list ----------------------------------------------------------------------------
+
+LIST_MAX = 200
+# How a summary cut at SUMMARY_MAX inside a marker ends: the marker's beginning, then "…".
+_DANGLING = re.compile(r"!\[[^\]\n]{0,200}(?:\](?:\((?:file:\d{0,10}|fil|fi|f)?)?)?…$")
+
+
+def _line_parts(text, limit):
+    """The text as one line of at most `limit` characters: [(is_picture, words)], each marker (and
+    a marker cut off at the end of a stored summary) a picture part, runs of whitespace one space."""
+    text = " ".join((text or "").split())
+    tokens, position = [], 0
+    for found in MARKER.finditer(text):
+        tokens += [(False, text[position:found.start()]), (True, "")]
+        position = found.end()
+    rest = text[position:]
+    dangling = _DANGLING.search(rest)
+    if dangling:  # a summary cut inside a marker: the picture, then the cut
+        tokens += [(False, rest[:dangling.start()]), (True, ""), (False, "…")]
+    else:
+        tokens.append((False, rest))
+    label = "[" + _("hình") + "]"
+    parts, length = [], 0
+    for picture, words in tokens:
+        words = label if picture else words
+        if not words:
+            continue
+        if length + len(words) > limit:
+            if not picture:
+                parts.append((False, words[:max(limit - length - 1, 0)].rstrip() + "…"))
+            else:
+                parts.append((False, "…"))
+            break
+        parts.append((picture, words))
+        length += len(words)
+    return parts
+
+
+def line(text, limit=LIST_MAX):
+    """A stem as one line of plain text for a list, a queue or a notice: at most `limit`
+    characters, each picture marker the word "[hình]" ("[picture]" in English), never the raw
+    `![alt](file:ID)`. No query: the label is the same for every picture."""
+    return "".join(words for _picture, words in _line_parts(text, limit))
+
+
+def list_html(text, limit=LIST_MAX):
+    """`line` as HTML for a list's row: escaped text, each picture a small muted label."""
+    out = []
+    for picture, words in _line_parts(text, limit):
+        if picture:
+            out.append(Markup('<span class="question-picture text-muted" title="{}">{}</span>').format(
+                _("Câu hỏi có hình"), words))
+        else:
+            out.append(escape(words))
+    return Markup("").join(out)
+
+
 def visible_to(file_id, stem, public, data, explanation, sees_answers):
     """Whether a version's picture may be sent: referred to by what the user sees of it."""
     if file_id in ids_in(stem, public):

@@ -31,6 +31,7 @@ from ..files.models import StoredFile  # noqa: F401  (QuestionImport.stored_file
 from ..review.models import ReviewableMixin
 from ..review.registry import register_item_type
 from ..review.versions import VERSION_STATUS_LABELS, VersionedItemMixin, VersionStatus  # noqa: F401  (re-exported)
+from . import images
 from .types import LEVELS, TYPES
 
 __all__ = ["Question", "QuestionVersion", "QuestionImport"]
@@ -122,7 +123,9 @@ class Question(VersionedItemMixin, ReviewableMixin, db.Model):
         return (*super().list_options(), db.joinedload(cls.current_version))
 
     def title_for_queue(self):
-        return self.summary or f"#{self.id}"
+        """The stem's line as review queues, the home page and notices show it: pictures named,
+        never their raw markers (questions.images.line)."""
+        return images.line(self.summary) or f"#{self.id}"
 
     def item_url(self):
         return f"/questions/{self.id}"

@@ -32,6 +32,7 @@ for _name, _predicate in permissions.PREDICATES.items():
     bp.add_app_template_global(_predicate, _name)
 bp.add_app_template_global(lambda qtype, data: types.get(qtype).public(data), "question_public")
 bp.add_app_template_global(images.render, "question_text")
+bp.add_app_template_global(images.list_html, "question_line")
 
 
 def _context():
