@@ -121,6 +121,79 @@ with app.app_context():
         make(i, "gv.toan", "toan", "draft")
 """
 
+ASSIGNMENTS = """
+# Issue 11's homework load: 200 assignments in THCS01 (gv.toan in 6A1 and 6A2, gv.van and gv.khtn
+# in 6A1), a third each quiz, submission and material to read, due from 40 days ago to 20 days
+# ahead, with the work of two students in three of 6A1 (quiz attempts submitted, texts handed in,
+# materials opened), all through the services at times around their due time.
+import sys
+from datetime import timedelta
+
+from lms import create_app
+from lms.accounts.models import User
+from lms.assignments import attempts, services, submissions
+from lms.assignments.models import AttemptQuestion
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+from lms.materials.models import Material
+from lms.questions import types
+from lms.questions.models import Question
+from lms.schools.models import Classroom, Enrollment, School
+
+COUNT = int(sys.argv[1])
+app = create_app()
+with app.app_context():
+    now = utcnow().replace(microsecond=0)
+    users = {u.username: u for u in db.session.scalars(db.select(User))}
+    rooms = {c.name: c for c in db.session.scalars(
+        db.select(Classroom).join(School, School.id == Classroom.school_id).where(School.code == "THCS01"))}
+    pupils = db.session.scalars(db.select(User).join(Enrollment, Enrollment.student_id == User.id)
+                                .where(Enrollment.classroom_id == rooms["6A1"].id).order_by(User.username)).all()
+    questions = db.session.scalars(db.select(Question.id).where(
+        Question.owner_id == users["gv.toan"].id, Question.state == "approved",
+        Question.qtype != "essay").order_by(Question.id).limit(5)).all()
+    materials = db.session.scalars(db.select(Material.id).where(Material.state == "approved")
+                                   .order_by(Material.id).limit(50)).all()
+    teachers = [("gv.toan", ["6A1"]), ("gv.toan", ["6A1", "6A2"]), ("gv.van", ["6A1"]), ("gv.khtn", ["6A1"])]
+    for i in range(COUNT):
+        kind = ("quiz", "submission", "material")[i % 3]
+        teacher, classes = teachers[i % 4]
+        if kind == "quiz":
+            teacher = "gv.toan"
+        due = now + timedelta(days=-40 + (60 * i) // COUNT, hours=i % 9)
+        data = {"title": f"Bài {i + 1}: {('Luyện tập', 'Bài viết', 'Đọc trước')[i % 3]} tuần {i // 10 + 1}",
+                "kind": kind, "class_ids": [rooms[c].id for c in classes],
+                "instructions": "<p>Các em làm bài và nộp đúng hạn.</p>",
+                "open_at": (due - timedelta(days=5)).isoformat(), "due_at": due.isoformat(),
+                "cutoff_at": (due + timedelta(days=2)).isoformat() if i % 2 else None}
+        if kind == "quiz":
+            data["question_ids"] = questions
+        elif kind == "material":
+            data["material_id"] = materials[i % len(materials)]
+        assignment = services.create_assignment(users[teacher], data)
+        db.session.flush()
+        at = min(now, due - timedelta(hours=3))
+        for n, student in enumerate(pupils):
+            if (i + n) % 3 == 0 or at < due - timedelta(days=5):
+                continue
+            when = at + timedelta(minutes=n)
+            if kind == "quiz":
+                attempt, _created = attempts.start(assignment, student, now=when)
+                items = db.session.scalars(db.select(AttemptQuestion).where(
+                    AttemptQuestion.attempt_id == attempt.id)).all()
+                answers = {item.assignment_question.question_id: types.get(
+                    item.assignment_question.question.qtype).correct_answer(item.assignment_question.version.data)
+                    for item in items[: 3 + n % 3]}
+                attempts.save_answers(attempt, student, answers, now=when + timedelta(minutes=3))
+                attempts.submit(attempt, student, now=when + timedelta(minutes=8))
+            elif kind == "submission":
+                submissions.submit_work(assignment, student, f"Bài làm của em, lần {n}.", now=when)
+            else:
+                services.record_view(assignment, student, now=when)
+                services.record_view(assignment, student, seconds=60 + 7 * n, now=when + timedelta(minutes=4))
+        db.session.commit()
+"""
+
 HELLO = """
 from flask import Flask
 
@@ -334,13 +407,14 @@ def check(port, requests, name):
             raise SystemExit(f"{name}: {method} {path} answered {status}: {data[:300]!r}")
 
 
-def seed(env, folder, approved):
+def seed(env, folder, approved, assignments=200):
     started = time.monotonic()
     python = str(BIN / "python")
     subprocess.run([python, "-c", SCHEMA], cwd=ROOT, env=env, check=True)
     subprocess.run([str(BIN / "flask"), "--app", "wsgi", "lms", "seed-demo"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
     subprocess.run([python, "-c", MATERIALS, str(approved)], cwd=ROOT, env=env, check=True)
+    subprocess.run([python, "-c", ASSIGNMENTS, str(assignments)], cwd=ROOT, env=env, check=True)
     print(f"seeded in {time.monotonic() - started:.0f} s", flush=True)
 
 
@@ -349,6 +423,20 @@ def material_ids(port, token, count):
                                headers={"Authorization": f"Bearer {token}"})
     assert status == 200, body[:300]
     return [item["id"] for item in json.loads(body)["items"]]
+
+
+def tracked_quiz(port, token):
+    """The id of the demo quiz of 6A1 (30 students, most with attempts): issue 11's tracking case."""
+    for number in range(1, 50):
+        status, _h, body = request(port, "GET", f"/api/v1/assignments?per_page=50&page={number}",
+                                   headers={"Authorization": f"Bearer {token}"})
+        assert status == 200, body[:300]
+        items = json.loads(body)["items"]
+        found = [a["id"] for a in items if a["title"].startswith("Kiểm tra 15 phút")]
+        if found or not items:
+            break
+    assert found, "the demo quiz of 6A1 is missing"
+    return found[0]
 
 
 def cases(port):
@@ -365,6 +453,7 @@ def cases(port):
         return ("GET", path, {"Cookie": cookie}, None)
 
     token_body = [json.dumps({"username": s, "password": PASSWORD}) for s in STUDENTS]
+    quiz = tracked_quiz(port, teacher_token)
     return {
         "api_library": ("list", [api("/api/v1/materials?per_page=20", t) for t in tokens]),
         # A student's library opens at their grade (/materials/ redirects there).
@@ -375,6 +464,11 @@ def cases(port):
         "page_mine": ("page", [page("/materials/mine", teacher_cookie)]),
         "api_queue": ("list", [api("/api/v1/reviews/queue", reviewer_token)]),
         "page_queue": ("page", [page("/reviews/queue", reviewer_cookie)]),
+        # Issue 11: a student's to-do (of 200-odd assignments) and the tracking of a 30-student quiz.
+        "api_todo": ("list", [api("/api/v1/assignments", t) for t in tokens]),
+        "page_todo": ("page", [page("/assignments/", c) for c in cookies]),
+        "api_tracking": ("list", [api(f"/api/v1/assignments/{quiz}/tracking", teacher_token)]),
+        "page_tracking": ("page", [page(f"/assignments/{quiz}/tracking", teacher_cookie)]),
         "api_token": ("token", [("POST", "/api/v1/auth/token", {"Content-Type": "application/json"}, b)
                                 for b in token_body]),
     }
@@ -390,6 +484,7 @@ def main():
     parser.add_argument("--connections", default="16,64")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--materials", type=int, default=200, help="approved materials to seed")
+    parser.add_argument("--assignments", type=int, default=200, help="assignments to seed (issue 11)")
     parser.add_argument("--only", help="comma-separated case names")
     args = parser.parse_args()
     concurrency = [int(c) for c in args.connections.split(",")]
@@ -405,7 +500,7 @@ def main():
         env.pop("DATABASE_URL", None)
         if args.database:
             env["DATABASE_URL"] = args.database
-        seed(env, folder, args.materials)
+        seed(env, folder, args.materials, args.assignments)
         env.pop("LMS_HUEY_IMMEDIATE")
         (folder / "hello.py").write_text(HELLO)
 

@@ -3,19 +3,22 @@ a teacher's own with progress; a school admin's school), the tracking of one ass
 gradebook file and its item analysis, and a question's item analysis accumulated over the
 assignments that used it. The same queries as the pages (lms.assignments.queries)."""
 
+import hashlib
+
 from flask import Response, g, request
 
 from ..accounts.permissions import is_student
-from ..assignments import analysis, gradebook, permissions, queries
+from ..assignments import analysis, gradebook, permissions, queries, work_cache
 from ..assignments.models import Assignment
 from ..core.authz import authorize
 from ..core.errors import NotFound, ValidationError, _
 from ..core.pagination import paginate
-from ..core.timeutil import iso
+from ..core.timeutil import iso, utcnow
 from ..extensions import db
 from ..questions import permissions as question_permissions
 from ..questions.models import Question
 from .auth import api_route
+from .etag import json_answer, json_bytes
 from .openapi import MAX_ID, PAGING, enum, integer
 
 ERRORS = {401: "unauthenticated", 403: "forbidden", 404: "not_found"}
@@ -63,6 +66,33 @@ def _list_answer(select, convert):
     return {"items": convert(page.items), "total": page.total, "page": page.page, "per_page": page.per_page}
 
 
+def _encoded(answer, until):
+    """(body, ETag) of a JSON answer to keep, and until when."""
+    body = json_bytes(answer)
+    return (body, hashlib.sha256(body).hexdigest()[:40]), until
+
+
+def _kept(kept):
+    body, etag = kept
+    response = json_answer(body)
+    response.set_etag(etag, weak=True)
+    return response
+
+
+def _args_key():
+    return tuple(sorted(request.args.items(multi=True)))
+
+
+def _todo_answer(user):
+    """(the to-do page's answer, when it stops holding): kept per student (work_cache) until their
+    work or their assignments change."""
+    now = utcnow()
+    page = paginate(queries.todo(user, now))
+    items = queries.todo_items(user, page.items, now)
+    return _encoded({"items": [todo_json(i) for i in items], "total": page.total, "page": page.page,
+                     "per_page": page.per_page}, queries.todo_until(user, items, now))
+
+
 @api_route("/assignments", tag="assignments", query=PAGING,
            responses={200: "{items, total, page, per_page}", 401: "unauthenticated", 403: "forbidden",
                       422: "invalid_fields"})
@@ -73,7 +103,8 @@ def list_assignments():
     user = g.api_user
     authorize(permissions.can_list(user), _("Danh sách bài tập dành cho học sinh, giáo viên và ban giám hiệu."))
     if is_student(user):
-        return _list_answer(queries.todo(user), lambda rows: [todo_json(i) for i in queries.todo_items(user, rows)])
+        return _kept(work_cache.region().get_or_set(("api-todo", user.id, _args_key()),
+                                                    [work_cache.student_tag(user.id)], lambda: _todo_answer(user)))
     select = (queries.teacher_assignments(user) if permissions.can_assign(user)
               else queries.school_assignments(user.school_id))
 
@@ -115,7 +146,16 @@ def assignment_tracking(assignment_id):
     if status is not None and status not in TRACKING_QUERY["status"]["enum"]:
         message = _("Trạng thái không hợp lệ.")
         raise ValidationError(message, {"status": message})
-    tracked = queries.tracking(assignment, classroom_id)
+    return _kept(work_cache.region().get_or_set(("api-tracking", assignment.id, classroom_id, status),
+                                                [work_cache.assignment_tag(assignment.id)],
+                                                lambda: _tracking_answer(assignment, classroom_id, status)))
+
+
+def _tracking_answer(assignment, classroom_id, status):
+    """(the tracking answer, when it stops holding): kept per assignment (work_cache) until work on
+    it changes."""
+    now = utcnow()
+    tracked = queries.tracking(assignment, classroom_id, now)
     students = []
     for row in tracked.filtered(status):
         work = row.work
@@ -124,9 +164,10 @@ def assignment_tracking(assignment_id):
                          "class_id": row.classroom.id, **work_json(work), "score": _mark(work.mark),
                          "material": {"first_opened_at": iso(work.viewed_at), "views": work.views,
                                       "seconds": work.view_seconds, "before_due": work.viewed_before_due}})
-    return {"assignment": {**assignment_json(assignment), "has_quiz": tracked.has_quiz,
-                           "class_ids": [c.id for c in assignment.classrooms]},
-            "students": students, "summary": tracked.summary.as_json()}
+    return _encoded({"assignment": {**assignment_json(assignment), "has_quiz": tracked.has_quiz,
+                                    "class_ids": [c.id for c in assignment.classrooms]},
+                     "students": students, "summary": tracked.summary.as_json()},
+                    queries.tracking_until(assignment, now))
 
 
 @api_route("/assignments/<int:assignment_id>/gradebook", tag="assignments", query=GRADEBOOK_QUERY,

@@ -21,7 +21,7 @@ from ..accounts.models import Role, User
 from ..core.timeutil import as_utc, utcnow
 from ..extensions import db
 from ..schools.models import Classroom, Enrollment
-from . import grading
+from . import grading, work_cache
 from .models import (
     Assignment,
     AssignmentKind,
@@ -252,6 +252,25 @@ def todo_items(student, assignments, now=None):
         overdue = not work.done and now > as_utc(assignment.due_at)
         items.append(TodoItem(assignment, work, assignment.id in quizzes, overdue, released))
     return items
+
+
+def todo_until(student, items, now):
+    """When a to-do answer computed at `now` stops holding without any commit: the next of its
+    items' due times (overdue), cut-offs (missing) and mark releases, and the next opening of an
+    assignment of the student's classes (one statement)."""
+    opening = db.session.scalar(db.select(db.func.min(Assignment.open_at))
+                                .where(_assigned_to(student.id), Assignment.open_at > now))
+    moments = [opening]
+    for item in items:
+        a = item.assignment
+        moments += [a.due_at, a.cutoff, a.grades_released_at]
+    return work_cache.next_moment(moments, now)
+
+
+def tracking_until(assignment, now):
+    """When a tracking answer computed at `now` stops holding without any commit: the cut-off
+    (who has not handed in becomes missing)."""
+    return work_cache.next_moment([assignment.due_at, assignment.cutoff, assignment.grades_released_at], now)
 
 
 # --------------------------------------------------------------------------- the teacher's list

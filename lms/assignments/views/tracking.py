@@ -5,15 +5,19 @@ readers), the gradebook export, the item analysis of a quiz, and a class's matri
 assignments. Read-only: handlers load (404), authorise (403) and render.
 """
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, current_app, render_template, request
+from flask_babel import get_locale, get_timezone
 from flask_login import current_user, login_required
+from jinja2 import TemplateNotFound
 
 from ...accounts.permissions import is_student
 from ...core.authz import require
+from ...core.cache import render_block
 from ...core.pagination import paginate
+from ...core.timeutil import utcnow
 from ...extensions import db
 from ...schools.models import Classroom
-from .. import analysis, gradebook, permissions, queries
+from .. import analysis, gradebook, permissions, queries, work_cache
 from ..models import Assignment
 from . import bp
 
@@ -47,13 +51,48 @@ def _status_filter():
     return status if status in (*queries.STATUSES, "not_done") else None
 
 
+def _reader_key():
+    """What a kept fragment depends on besides its data: the query string, language and time zone."""
+    return tuple(sorted(request.args.items(multi=True))), str(get_locale()), str(get_timezone())
+
+
+def _pager():
+    """The pager macro for a block rendered alone (render_block runs no top-level `{% from %}`)."""
+    try:
+        return current_app.jinja_env.get_template("_pager.html").module.pager
+    except TemplateNotFound:
+        return None
+
+
+def _todo_content(student):
+    """(the to-do's content block, when it stops holding): a student's own, kept (work_cache) until
+    their work or their assignments change."""
+    now = utcnow()
+    found = paginate(queries.todo(student, now), per_page=50)
+    items = queries.todo_items(student, found.items, now)
+    return (render_block("assignments/todo.html", "content", items=items, found=found, pager=_pager()),
+            queries.todo_until(student, items, now))
+
+
+def _tracking_content(assignment, classroom_id, status):
+    """(the tracking page's content block, when it stops holding): the same for everyone who may
+    track the assignment, kept (work_cache) until work on it changes."""
+    now = utcnow()
+    tracked = queries.tracking(assignment, classroom_id, now)
+    return (render_block("assignments/tracking.html", "content", assignment=assignment, tracked=tracked,
+                         rows=tracked.filtered(status), classroom_id=classroom_id, status=status,
+                         statuses=queries.STATUSES),
+            queries.tracking_until(assignment, now))
+
+
 @bp.route("/")
 @require(permissions.can_list)
 def index():
     if is_student(current_user):
-        found = paginate(queries.todo(current_user), per_page=50)
-        return render_template("assignments/todo.html", items=queries.todo_items(current_user, found.items),
-                               found=found)
+        student = current_user._get_current_object()
+        content = work_cache.region().get_or_set(("page-todo", student.id, *_reader_key()),
+                                                 [work_cache.student_tag(student.id)], lambda: _todo_content(student))
+        return render_template("assignments/todo_page.html", todo_content=content)
     if permissions.can_assign(current_user):
         select, mine = queries.teacher_assignments(current_user), True
     else:
@@ -69,10 +108,10 @@ def index():
 def tracking(assignment_id):
     assignment = load_tracked(assignment_id)
     classroom_id, status = _class_filter(assignment), _status_filter()
-    tracked = queries.tracking(assignment, classroom_id)
-    return render_template("assignments/tracking.html", assignment=assignment, tracked=tracked,
-                           rows=tracked.filtered(status), classroom_id=classroom_id, status=status,
-                           statuses=queries.STATUSES)
+    content = work_cache.region().get_or_set(("page-tracking", assignment.id, classroom_id, status, *_reader_key()),
+                                             [work_cache.assignment_tag(assignment.id)],
+                                             lambda: _tracking_content(assignment, classroom_id, status))
+    return render_template("assignments/tracking_page.html", assignment=assignment, tracking_content=content)
 
 
 @bp.route("/<int:assignment_id>/gradebook")
