@@ -30,6 +30,37 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", "gw1", … under pytest-xdist
 FAST_HASH = "pbkdf2:sha256:1000"  # tests only: real hashing, cheap work factor
 DEMO_PASSWORD = "hoclieu-demo"
+
+
+def _share_url_builders():
+    """Every test makes a fresh app, and each app binds ~200 URL rules; Werkzeug compiles two URL
+    builders per rule with `ast` + `compile()` (about 1 ms each), which was three quarters of
+    `create_app` and a tenth of the whole suite's time. A builder is a plain function of the
+    rule's parsed parts, its defaults and `append_unknown`; it reaches the rule's converters
+    through its `self` argument at call time. So one compiled builder serves every app's copy of
+    the same rule: kept here per process, keyed by exactly what the compilation reads."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = Rule._compile_builder
+    builders = {}
+
+    def shared(self, append_unknown=True):
+        defaults = self.defaults or {}
+        if any(name in defaults for name in self._converters):
+            # A default for a part of the path is turned into text by the rule's own converter
+            # when compiling: not shared (no rule of ours does this).
+            return compile_builder(self, append_unknown)
+        key = (self.rule, tuple(self._trace), append_unknown,
+               tuple(sorted((k, repr(v)) for k, v in defaults.items())))
+        builder = builders.get(key)
+        if builder is None:
+            builder = builders[key] = compile_builder(self, append_unknown)
+        return builder
+
+    Rule._compile_builder = shared
+
+
+_share_url_builders()
 BASE, DEMO = "base", "demo"  # the two templates: reference data only; with the demo district
 
 
