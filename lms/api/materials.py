@@ -140,7 +140,10 @@ def list_materials():
     ?mine=1 lists the caller's own materials in every state instead. Answers carry an ETag."""
     user = g.api_user
     if request.args.get("mine") in ("1", "true"):
-        return api_list(queries.owned_by(user), lambda m: material_json(m, user))
+        # The owner's pages, kept per owner and query until one of their materials changes.
+        return json_answer(queries.own_cache().get_or_set(
+            queries.args_key(request.args, "api", user.id),
+            lambda: json_bytes(api_list(queries.owned_by(user), lambda m: material_json(m, user)))))
     # The page as every reader sees it, computed once per process until a material changes;
     # someone who sees more of one of its materials (its owner, a reviewer...) gets their own.
     shared = queries.library_cache().get_or_set(queries.args_key(request.args, "api"), _library_page)

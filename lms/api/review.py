@@ -6,7 +6,7 @@ from flask import g, request
 from ..core.authz import authorize
 from ..core.errors import ValidationError, _
 from ..core.pagination import page_args
-from ..core.timeutil import iso
+from ..core.timeutil import iso, utcnow
 from ..extensions import db
 from ..review import permissions, queries, services
 from ..review.registry import ITEM_TYPES
@@ -31,8 +31,7 @@ def queue_entry_json(entry):
         "owner_id": item.owner_id,
         "school_id": item.school_id,
         "version": item.current_version_number(),
-        "submitted_at": iso(entry.submitted_at),
-        "waiting_seconds": int(entry.waiting.total_seconds()),
+        "submitted_at": entry.submitted_at,  # made ISO 8601, with the waiting time, per request
     }
 
 
@@ -66,19 +65,32 @@ def review_queue():
     kind = request.args.get("kind") or None
     if kind is not None and kind not in KINDS and kind not in ITEM_TYPES:
         raise ValidationError("kind phải là material hoặc question.", {"kind": kind})
-    subject = None
     code = request.args.get("subject") or None
+    page, per_page = page_args()
+    # A page is the same until an item moves (queries.queue_cache): kept per reviewer, role, pool
+    # (a change of group membership is a new key) and query, without the waiting times, which
+    # are this request's.
+    pool = queries.pool_subject_ids(user)
+    key = ("api", user.id, user.role, None if pool is None else tuple(sorted(pool)), kind, code, page, per_page)
+    entries, total = queries.queue_cache().get_or_set(key, lambda: _queue_page(user, kind, code, page, per_page))
+    now = utcnow()
+    return {"items": [{**entry, "submitted_at": iso(entry["submitted_at"]),
+                       "waiting_seconds": int((now - entry["submitted_at"]).total_seconds())} for entry in entries],
+            "total": total, "page": page, "per_page": per_page}
+
+
+def _queue_page(user, kind, code, page, per_page):
+    """(the page's entries without their waiting times, the queue's length)."""
+    subject = None
     if code is not None:
         subject = db.session.scalar(db.select(Subject).where(Subject.code == code))
         if subject is None:
             raise ValidationError(_("Không có môn học với mã này."), {"subject": code})
-    page, per_page = page_args()
     # The oldest page * per_page of each kind are enough to know the page's entries.
     entries = services.queue(user, item_type=kind, subject=subject, limit=page * per_page)
     chunk = entries[(page - 1) * per_page: page * per_page]
-    return {"items": [queue_entry_json(e) for e in chunk],
-            "total": queries.queue_count(user, item_type=kind, subject=subject), "page": page,
-            "per_page": per_page}
+    return ([queue_entry_json(e) for e in chunk],
+            queries.queue_count(user, item_type=kind, subject=subject))
 
 
 @api_route("/review-criteria", tag="review", responses={200: "[{code, title, description, max_score}]"})

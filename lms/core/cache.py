@@ -11,19 +11,26 @@ computed from data that a concurrent commit has just changed is never served aft
 `clear()`. Entries also expire after CACHE_SECONDS, a bound on what no event announces (a school
 or a teacher renamed); CACHE_SECONDS = 0 turns regions off.
 
+**Slots** let a kept fragment hold what must be new on every request: a fragment rendered with
+`slot("csrf")` or `slot("waiting", moment)` where the page shows the form's CSRF token or how
+long an item has waited is kept once, and `fill(fragment, csrf=..., waiting=...)` writes this
+request's values into it (one regular-expression pass; slots are NUL-delimited, a character no
+stored text holds: the NFC guard refuses control characters and PostgreSQL refuses NUL).
+
 **memo(key, compute)** keeps a fact for the rest of the request (the subjects a reviewer reviews,
 asked once per row of a queue otherwise). It is forgotten after every flush, commit and rollback
 of the session, so a request that writes never reads a fact from before its write.
 """
 
 import os
+import re
 import secrets
 import threading
 import time
 from collections import OrderedDict
 
 from flask import current_app, g, has_app_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import event
 
 from .events import EventSession
@@ -112,6 +119,19 @@ def render_block(template_name, block, **context):
     template = current_app.jinja_env.get_or_select_template(template_name)
     current_app.update_template_context(context)
     return Markup("".join(template.blocks[block](template.new_context(context))))
+
+
+_SLOT = re.compile("\x00([a-z_]+):([^\x00]*)\x00")
+
+
+def slot(name, argument=""):
+    """A place in a kept fragment for a value of each request (see `fill`)."""
+    return Markup(f"\x00{name}:{escape(argument)}\x00")
+
+
+def fill(fragment, **fillers):
+    """`fragment` with each slot replaced by `fillers[name](argument)` (escaped unless Markup)."""
+    return Markup(_SLOT.sub(lambda found: str(escape(fillers[found.group(1)](found.group(2)))), fragment))
 
 
 def memo(key, compute):

@@ -192,12 +192,23 @@ def args_key(args, *extra):
     return (*extra, tuple(sorted(args.items(multi=True))))
 
 
+def own_cache():
+    """The "own" region: each teacher's "my materials" (page fragments and API pages), kept per
+    owner, query string and language until one of their materials changes or moves. Emptied with
+    the library (every material change clears both: which owner a change concerns is not worth a
+    statement)."""
+    return cache.region("own")
+
+
 @signals.material_changed.connect
 def _material_changed(_sender, material_id, **_payload):
     library_cache().clear()
+    own_cache().clear()
+    review_queries.queue_cache().clear()  # a title in a reviewer's queue
 
 
 @review_signals.item_transitioned.connect
 def _item_transitioned(_sender, item_type, **_payload):
     if item_type == Material.ITEM_TYPE:
         library_cache().clear()
+        own_cache().clear()

@@ -166,10 +166,19 @@ def _library_content():
 @bp.route("/mine")
 @require(permissions.can_upload)
 def mine():
+    """The teacher's own materials: the content block of materials/mine.html is rendered once per
+    owner, query string and language and kept until one of their materials changes
+    (queries.own_cache)."""
+    key = queries.args_key(request.args, "page", current_user.id, str(get_locale()))
+    content = queries.own_cache().get_or_set(key, _mine_content)
+    return render_template("materials/mine_page.html", mine_content=content)
+
+
+def _mine_content():
     found = paginate(queries.owned_by(current_user))  # 20 a page, as the API's ?mine=1
     requests = review_queries.latest_requests([m for m in found.items
                                                if m.state in ("changes_requested", "rejected")])
-    return render_template("materials/mine.html", materials=found.items, requests=requests, found=found)
+    return render_block("materials/mine.html", "content", materials=found.items, requests=requests, found=found)
 
 
 # --- upload and edit --------------------------------------------------------------------------

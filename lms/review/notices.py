@@ -6,9 +6,10 @@ Vietnamese or in English. The Vietnamese sentence is stored too: it is what rows
 existed show, and what a key this version no longer knows falls back to.
 """
 
-from flask import has_request_context
-from flask_babel import get_locale, gettext
+from flask import g, has_request_context
+from flask_babel import get_locale
 
+from ..core.i18n import translations
 from .workflow import REASON_CODES
 
 
@@ -73,8 +74,13 @@ def text(notification):
     template = MESSAGES.get(notification.message_key or "")
     if template is None or not has_request_context():
         return notification.message
-    language = str(get_locale() or "vi").split("_")[0]
+    try:  # the language and the catalogue once per request: a page shows a hundred notifications
+        language = g._lms_notice_language
+    except AttributeError:
+        language = g._lms_notice_language = str(get_locale() or "vi").split("_")[0]
+    translate = translations().ugettext
     try:
-        return gettext(template, **_values(notification.params, language, gettext))
+        values = _values(notification.params, language, translate)
+        return translate(template) % values if values else translate(template)
     except (KeyError, TypeError, ValueError):  # parameters from another version of the message
         return notification.message

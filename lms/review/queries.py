@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..accounts.permissions import is_district_admin
+from ..core import cache, events
 from ..core.cache import memo
 from ..core.timeutil import as_utc, utcnow
 from ..extensions import db
@@ -13,6 +14,7 @@ from ..schools.permissions import reviewed_subject_ids
 from .models import Notification, Review, ReviewCriterion, WorkflowEvent
 from .permissions import can_use_queue
 from .registry import item_classes
+from .signals import item_transitioned
 from .workflow import NEEDS_REASON, State
 
 
@@ -24,6 +26,8 @@ class QueueEntry:
     item_type: str
     submitted_at: datetime
     waiting: timedelta
+    url: str = ""  # the item's link and whether the viewer may claim it: set by the page, once
+    claimable: bool = False
 
     @property
     def title(self):
@@ -248,9 +252,17 @@ def criteria(active_only=True):
 
 
 def notifications_for(user, limit=100):
-    return db.session.scalars(
-        db.select(Notification).where(Notification.user_id == user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
+    """The user's latest notifications as plain rows (what the page shows: no ORM object per row),
+    newest first."""
+    return db.session.execute(_notifications_statement(), {"user_id": user.id, "limit": limit}).all()
+
+
+@functools.cache
+def _notifications_statement():
+    n = Notification
+    return (db.select(n.id, n.message, n.message_key, n.params, n.link, n.created_at, n.read_at)
+            .where(n.user_id == db.bindparam("user_id"))
+            .order_by(n.created_at.desc(), n.id.desc()).limit(db.bindparam("limit")))
 
 
 @functools.cache
@@ -264,3 +276,25 @@ def unread_count(user):
     content block is rendered on its own asks twice), with a statement built once."""
     return memo(("unread_notifications", user.id),
                 lambda: db.session.scalar(_unread_statement(), {"user_id": user.id}))
+
+
+# --- shared answers ----------------------------------------------------------------------------
+
+def queue_cache():
+    """The "queues" region: each reviewer's queue (page fragments and API pages), kept under a key
+    naming the reviewer, their role and their pool's subjects (so a change of group membership is
+    a new key), the filters and the language. Emptied when any reviewable item moves, when a
+    material changes (materials.queries) and when questions change."""
+    return cache.region("queues")
+
+
+@item_transitioned.connect
+def _item_transitioned(_sender, **_payload):
+    queue_cache().clear()
+
+
+# The question bank announces its changes on this signal (questions/signals.py); connected by
+# name, as the review engine does not import the features above it.
+@events.signal("questions.questions-changed").connect
+def _questions_changed(_sender, **_payload):
+    queue_cache().clear()

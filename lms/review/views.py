@@ -7,20 +7,25 @@ came from; a refused decision shows the item's page again with what the reviewer
 error at its field.
 """
 
+from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from babel.dates import TIMEDELTA_UNITS
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_timedelta, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 
 from ..accounts.models import Role, User
 from ..core.authz import require
+from ..core.cache import fill, render_block, slot
 from ..core.errors import Conflict, NotFound, ValidationError
 from ..core.forms import refuse
 from ..core.http import as_id, local_url
+from ..core.timeutil import utcnow
 from ..extensions import db
 from ..schools.models import Subject
-from . import permissions, queries, services
+from . import notices, permissions, queries, services
 from .forms import CriterionEditForm, CriterionForm, parse_decision_form
 from .models import Notification, ReviewCriterion
 from .registry import item_page, load_item
@@ -68,17 +73,61 @@ def _tabs_for(user):
 @bp.route("/queue")
 @require(permissions.can_use_queue)
 def queue():
+    """The content is the same until an item moves (queries.queue_cache): it is kept per reviewer,
+    role, pool (the subjects of their groups: a change of membership is a new key), filters and
+    language, with slots for the CSRF token and the waiting times, which are this request's."""
+    all_queues = permissions.can_see_all_queues(current_user)
+    pool = tuple(g.subject_id for g in queries.groups()) if all_queues else \
+        tuple(sorted(queries.pool_subject_ids(current_user)))
+    code, kind = request.args.get("subject") or None, request.args.get("kind") or None
+    language = str(get_locale())
+    key = ("page", current_user.id, current_user.role, pool, code, kind, language)
+    content = queries.queue_cache().get_or_set(key, lambda: _queue_content(code, kind))
+    now, token = utcnow(), generate_csrf()
+    content = fill(content, csrf=lambda _argument: token,
+                   waiting=lambda moment: waiting_label(now - datetime.fromtimestamp(float(moment), UTC), language))
+    return render_template("review/queue_page.html", queue_content=content)
+
+
+_WAITING = "lms.waiting_labels"
+
+
+def waiting_label(delta, language):
+    """`timedeltaformat` ("5 phút", "2 giờ"), kept per application for what it shows: Babel's
+    answer depends only on the language, the unit it picks and the rounded number of them, and a
+    queue of 35 items would ask Babel 35 times on every request."""
+    seconds = abs(delta.total_seconds())
+    for unit, per_unit in TIMEDELTA_UNITS:  # Babel's own choice: threshold 0.85, granularity second
+        value = seconds / per_unit
+        if value >= 0.85 or unit == "second":
+            if unit == "second" and value > 0:
+                value = max(1, value)
+            break
+    key = (language, unit, int(round(value)))
+    labels = current_app.extensions.setdefault(_WAITING, {})
+    found = labels.get(key)
+    if found is None:
+        if len(labels) > 4096:
+            labels.clear()
+        found = labels[key] = format_timedelta(delta)
+    return found
+
+
+def _queue_content(code, kind):
     tabs = _tabs_for(current_user)
-    code = request.args.get("subject") or None
     subject = next((s for s in tabs if s.code == code), None)
     if code and subject is None:
         subject = db.session.scalar(db.select(Subject).where(Subject.code == code))
         if subject is None or not permissions.can_see_all_queues(current_user):
             abort(404)
-    kind = request.args.get("kind") or None
     entries = services.queue(current_user, item_type=kind, subject=subject)
-    return render_template("review/queue.html", tabs=tabs, subject=subject, kind=kind, entries=entries,
-                           claimed=services.claimed_items(current_user))
+    claimed = services.claimed_items(current_user)
+    for entry in entries + claimed:
+        entry.url = services.item_link(entry.item)
+    for entry in entries:
+        entry.claimable = permissions.can_claim(current_user, entry.item)
+    return render_block("review/queue.html", "content", tabs=tabs, subject=subject, kind=kind, entries=entries,
+                        claimed=claimed, csrf=slot("csrf"), waited=lambda at: slot("waiting", repr(at.timestamp())))
 
 
 @bp.route("/overview")
@@ -306,8 +355,8 @@ def criterion_move(criterion_id):
 @bp.route("/notifications")
 @login_required
 def notifications():
-    return render_template("review/notifications.html",
-                           notifications=queries.notifications_for(current_user))
+    return render_template("review/notifications.html", notifications=queries.notifications_for(current_user),
+                           notice_text=notices.text)
 
 
 @bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
