@@ -12,7 +12,8 @@ from ..core.errors import NotFound, ValidationError, _
 from ..core.pagination import api_list
 from ..core.timeutil import iso
 from ..extensions import db
-from ..questions import permissions, queries, services, types
+from ..files import serving as file_serving
+from ..questions import cleanup, images, permissions, queries, services, types
 from ..questions.formats import FORMATS
 from ..schools.reference import SUBJECTS
 from .auth import api_route
@@ -90,6 +91,12 @@ def question_json(question, user):
         answer["explanation"] = shown.explanation if shown else ""
     if all_versions:
         answer["versions"] = [version_json(v, with_answers) for v in question.versions]
+    # Each picture marker ![alt](file:ID) in what this answer holds, with the URL to fetch it by
+    # token (GET /questions/{id}/images/{file_id}, which answers for these and no others).
+    answer["images"] = images.urls(
+        lambda file_id: url_for("api.question_image", question_id=question.id, file_id=file_id),
+        answer["stem"], answer["data"], answer.get("explanation"), *(
+            (v["stem"], v.get("data"), v.get("explanation")) for v in answer.get("versions", ())))
     return answer
 
 
@@ -135,6 +142,22 @@ def get_question(question_id):
     return question_json(load_question(question_id, user), user)
 
 
+@api_route("/questions/<int:question_id>/images/<int:file_id>", tag="questions",
+           responses={200: "the picture (image/png, jpeg, gif or webp: the stored re-encoded copy)", **ERRORS})
+def question_image(question_id, file_id):
+    """A picture a question's text refers to (`![alt](file:ID)`; the question's `images` map gives
+    its URL), by the same rule as the page's /questions/{id}/images/{file_id}: a picture of the
+    stem or of what students receive for anyone who may see the question, of the answers or the
+    explanation only for staff who see the answers; any other is 404. Served as the file store
+    serves pictures: nosniff, Content-Security-Policy: sandbox, no active content."""
+    user = g.api_user
+    question = load_question(question_id, user)
+    stored = images.stored_picture(file_id) if permissions.may_see_image(user, question, file_id) else None
+    if stored is None:
+        raise NotFound()
+    return file_serving.send_derived(stored.sha256, stored.mime)
+
+
 @api_route("/questions/<int:question_id>", methods=["PATCH"], tag="questions", body=FIELDS,
            responses={200: "question", **ERRORS, 409: "invalid_transition", 422: "invalid_fields"})
 def update_question(question_id):
@@ -165,6 +188,14 @@ def _file_bytes():
     return data, upload.filename or ""
 
 
+def _forget_files(sha256s):
+    """Roll the import back and take the files its preview stored with it (questions/cleanup.py)."""
+    db.session.rollback()
+    cleanup.release_digests(sha256s)
+    db.session.commit()
+    cleanup.remove_bytes(sha256s)
+
+
 @api_route("/questions/import", methods=["POST"], tag="questions", multipart=IMPORT_FIELDS,
            responses={201: "{created, questions: [ids], errors: []}",
                       200: "dry_run: {created: 0, questions: [as understood], errors: []}",
@@ -181,7 +212,7 @@ def import_questions():
         record, questions = services.import_file(user, form.get("format") or "", data, filename,
                                                  form.get("subject"), form.get("grade"), dry_run=dry_run)
     except services.ImportRefused as refused:
-        db.session.rollback()
+        _forget_files(cleanup.digests(refused.record))  # the pictures and file the refused preview stored
         return _import_answer(0, [], refused.problems, 422)
     except ValidationError as error:
         db.session.rollback()
@@ -190,9 +221,9 @@ def import_questions():
         body["error"]["message"], body["error"]["details"] = error.message, error.details
         return body, status
     if dry_run:
-        db.session.rollback()  # a dry run keeps nothing, not even the preview
         shown = [{k: q[k] for k in ("line", "qtype", "stem", "data", "explanation", "level", "tags", "topic",
                                     "notes", "duplicate")} for q in record.questions_preview]
+        _forget_files(cleanup.digests(record))  # a dry run keeps nothing, not the preview nor its files
         return _import_answer(0, shown, [], 200)
     db.session.commit()
     return _import_answer(len(questions), list(record.question_ids), [], 201)

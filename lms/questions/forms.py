@@ -10,7 +10,7 @@ fields (options, statements, accepted answers, pairs) are rows of plain inputs n
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FileField, SelectField, StringField, TextAreaField
+from wtforms import FileField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from ..core.forms import put_errors
@@ -74,6 +74,7 @@ class ImportForm(FlaskForm):
     subject = SelectField(_l("Môn học"), validate_choice=False, render_kw=REQUIRED)
     grade = SelectField(_l("Khối lớp"), choices=_grade_choices(), validate_choice=False, render_kw=REQUIRED)
     file = FileField(_l("Tệp câu hỏi"), render_kw={**REQUIRED, "accept": ".docx,.txt,.gift,.xml"})
+    replace = HiddenField()  # the preview this upload replaces ("Tải tệp khác" on a preview page)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

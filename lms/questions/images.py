@@ -128,6 +128,21 @@ def list_html(text, limit=LIST_MAX):
     return Markup("").join(out)
 
 
+def stored_picture(file_id):
+    """The StoredFile of a picture to send (its re-encoded copy, an image type), or None."""
+    from ..extensions import db
+    from ..files.models import StoredFile
+
+    stored = db.session.get(StoredFile, file_id)
+    return stored if stored is not None and stored.mime.startswith("image/") else None
+
+
+def urls(make_url, *texts):
+    """{file id (a string, as JSON keys are): URL} for the pictures these texts (strings or data
+    dicts) refer to; `make_url(file_id)` names the route that checks who may fetch each."""
+    return {str(file_id): make_url(file_id) for file_id in sorted(ids_in(*texts))}
+
+
 def visible_to(file_id, stem, public, data, explanation, sees_answers):
     """Whether a version's picture may be sent: referred to by what the user sees of it."""
     if file_id in ids_in(stem, public):

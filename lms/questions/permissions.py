@@ -12,6 +12,7 @@ from ..accounts.models import Role
 from ..accounts.permissions import is_district_admin, is_reviewer, is_signed_in, is_teacher
 from ..review import permissions as review_perms
 from ..review.workflow import UNDER_REVIEW, Action, State
+from . import images, types
 
 EDITABLE_STATES = {State.DRAFT, State.CHANGES_REQUESTED, State.WITHDRAWN, State.APPROVED}
 STAFF = {Role.TEACHER, Role.SCHOOL_ADMIN, Role.REVIEWER, Role.DISTRICT_ADMIN}
@@ -59,6 +60,19 @@ def can_view_version(user, question, version):
     if sees_all_versions(user, question):
         return True
     return question.is_published() and version.id == question.published_version_id
+
+
+def may_see_image(user, question, file_id):
+    """Whether the picture `file_id` may be sent to `user` as one of `question`'s (the page's
+    /questions/<id>/images/<file id> and the API's /api/v1/questions/<id>/images/<file id>): a
+    version the user may see refers to it by its stem or what students receive (options,
+    statements, matching items), or, for those who see the answers, by its answers or
+    explanation (questions/images.py). The caller has checked `can_view`."""
+    answers = sees_answers(user, question)
+    public = types.get(question.qtype).public
+    return any(can_view_version(user, question, version) and images.visible_to(
+        file_id, version.stem, public(version.data), version.data, version.explanation, answers)
+        for version in question.versions)
 
 
 def can_edit(user, question):

@@ -23,7 +23,7 @@ from ..review import services as review_services
 from ..review.workflow import Action, State, TransitionRefused
 from ..schools import fields
 from ..schools.models import Subject, Topic
-from . import formats, permissions, signals, types
+from . import cleanup, formats, permissions, signals, types
 from . import images as question_images
 from .formats import aiken
 from .models import SUMMARY_MAX, ImportState, Question, QuestionImport, QuestionVersion, VersionStatus
@@ -356,11 +356,13 @@ def _duplicates(user, keys):
     return found
 
 
-def preview_import(actor, fmt, data, filename, subject, grade):
+def preview_import(actor, fmt, data, filename, subject, grade, replaces=None):
     """Parse a whole question file and keep what was understood in a QuestionImport (state
     preview): each question with its notes, its topic (an unknown category is kept as a tag and
     flagged), whether its text is already in the bank or earlier in the file, and the answers a
-    Word file could not tell. Nothing enters the bank here."""
+    Word file could not tell. Nothing enters the bank here. `replaces`: the id of the actor's
+    earlier preview this upload replaces (the file sent again, corrected): once this one is read,
+    that one is discarded with the files only it kept (questions/cleanup.py)."""
     if not permissions.can_import(actor):
         raise Forbidden(_("Chỉ giáo viên nhập câu hỏi."))
     errors = {}
@@ -433,7 +435,21 @@ def preview_import(actor, fmt, data, filename, subject, grade):
                             created_at=utcnow())
     db.session.add(record)
     db.session.flush()
+    if replaces:
+        earlier = db.session.get(QuestionImport, replaces) if str(replaces).isdecimal() else None
+        if permissions.owns_import(actor, earlier) and earlier.state == ImportState.PREVIEW.value:
+            cleanup.delete_previews([earlier])
     return record
+
+
+def discard_preview(actor, record):
+    """Cancel an import's preview: the record and the files only it kept (its pictures, the
+    uploaded file) are deleted (questions/cleanup.py). Only its owner, only while it is a preview
+    (409 once confirmed, even by a confirmation that wins a race with this)."""
+    if not permissions.owns_import(actor, record):
+        raise NotFound()
+    if record.state != ImportState.PREVIEW.value or not cleanup.delete_previews([record]):
+        raise Conflict("already_confirmed", _("Tệp này đã được nhập vào kho nên không huỷ được bản xem trước."))
 
 
 def _check_item(item, key, images, problems):

@@ -16,7 +16,6 @@ from ..core.errors import DomainError, Forbidden, ValidationError
 from ..core.pagination import paginate
 from ..extensions import db
 from ..files import serving as file_serving
-from ..files.models import StoredFile
 from ..review import permissions as review_perms
 from ..review import queries as review_queries
 from ..review.forms import parse_decision_form
@@ -114,8 +113,8 @@ register_item_page(Question.ITEM_TYPE, _detail_page)
 
 
 def _send_image(file_id):
-    stored = db.session.get(StoredFile, file_id)
-    if stored is None or not stored.mime.startswith("image/"):
+    stored = images.stored_picture(file_id)
+    if stored is None:
         abort(404)
     return file_serving.send_derived(stored.sha256, stored.mime)
 
@@ -125,15 +124,11 @@ def _send_image(file_id):
 def question_image(question_id, file_id):
     """A picture of a question, only where a version the user may see shows it: in the stem or
     what students receive for anyone who sees the question, in the answers or explanation only for
-    those who see the answers (questions/images.py)."""
+    those who see the answers (questions/images.py; the API's route asks the same predicate)."""
     question = _load(question_id)
-    answers = permissions.sees_answers(current_user, question)
-    for version in question.versions:
-        if permissions.can_view_version(current_user, question, version) and images.visible_to(
-                file_id, version.stem, types.get(question.qtype).public(version.data), version.data,
-                version.explanation, answers):
-            return _send_image(file_id)
-    abort(404)
+    if not permissions.may_see_image(current_user, question, file_id):
+        abort(404)
+    return _send_image(file_id)
 
 
 # --- authoring --------------------------------------------------------------------------------
@@ -231,7 +226,13 @@ def edit(question_id):
 def import_upload():
     form = forms.ImportForm()
     if request.method == "GET":
-        form = forms.ImportForm(data=_upload_defaults())
+        defaults = _upload_defaults()
+        replaced = db.session.get(QuestionImport, request.args.get("replace", type=int) or 0)
+        if permissions.owns_import(current_user, replaced) and replaced.state == "preview":
+            # "Tải tệp khác" from a preview: the same settings, and that preview goes once this one is read
+            defaults = {"format": replaced.format, "subject": replaced.subject.code, "grade": str(replaced.grade),
+                        "replace": str(replaced.id)}
+        form = forms.ImportForm(data=defaults)
         return render_template("questions/import.html", form=form, **_context())
     if not form.validate_on_submit():
         return render_template("questions/import.html", form=form, **_context()), 400
@@ -240,7 +241,7 @@ def import_upload():
     try:
         record = services.preview_import(current_user, request.form.get("format", ""), data,
                                          upload.filename if upload else "", request.form.get("subject"),
-                                         request.form.get("grade"))
+                                         request.form.get("grade"), replaces=request.form.get("replace"))
         db.session.commit()
     except ValidationError as error:
         db.session.rollback()
@@ -309,6 +310,24 @@ def import_confirm(import_id):
     flash(_("Đã nhập %(n)s câu hỏi vào kho (bản nháp). Gửi cả bộ đi thẩm định khi sẵn sàng.", n=len(questions)),
           "success")
     return redirect(url_for("questions.import_detail", import_id=import_id))
+
+
+@bp.route("/imports/<int:import_id>/cancel", methods=["POST"])
+@login_required
+def import_cancel(import_id):
+    """Cancel a preview: it is deleted with the pictures and the file only it kept."""
+    record = _load_import(import_id)
+    if not permissions.owns_import(current_user, record):
+        raise Forbidden()
+    try:
+        services.discard_preview(current_user, record)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("questions.import_detail", import_id=import_id))
+    flash(_("Đã huỷ bản xem trước; tệp và hình của nó đã được xoá."), "success")
+    return redirect(url_for("questions.import_upload"))
 
 
 @bp.route("/imports/<int:import_id>/submit", methods=["POST"])

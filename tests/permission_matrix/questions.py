@@ -38,6 +38,7 @@ def build_question_ids():
         "approved": make_question("approved", stem="Đã duyệt").id,
         "preview": preview().id,
         "preview_confirm": preview().id,
+        "preview_cancel": preview().id,
         "set": confirmed().id,
         "set_submit": confirmed().id,
     }
@@ -89,6 +90,8 @@ ROUTES = {
     "questions.import_detail": {"url": url("/questions/imports/{preview}"), **owner_only(200)},
     "questions.import_confirm": {"url": url("/questions/imports/{preview_confirm}/confirm"), "method": "POST",
                                  **owner_only(302)},
+    "questions.import_cancel": {"url": url("/questions/imports/{preview_cancel}/cancel"), "method": "POST",
+                                **owner_only(302)},
     "questions.import_submit": {"url": url("/questions/imports/{set_submit}/submit"), "method": "POST",
                                 **confirmed_set(302, 403)},
     "questions.import_review": {"url": url("/questions/imports/{set}/review"), **confirmed_set(403, 200)},
@@ -104,6 +107,8 @@ ROUTES = {
                             **only({"teacher"}, ok=422, anonymous=401)},  # no body: 422
     "api.list_questions": {"url": "/api/v1/questions", **only(STAFF, anonymous=401)},
     "api.get_question": {"url": url("/api/v1/questions/{draft}"), **draft_only(200, 200, anonymous=401)},
+    "api.question_image": {"url": url("/api/v1/questions/{approved_image}/images/{approved_image_file}"),
+                           **only(set(ALL), anonymous=401)},  # as questions.question_image, by token
     "api.update_question": {"url": url("/api/v1/questions/{draft_patch}"), "method": "PATCH",
                             **draft_only(422, 403, anonymous=401)},  # no body: 422
     "api.import_questions": {"url": "/api/v1/questions/import", "method": "POST",

@@ -188,3 +188,43 @@ def test_a_set_submitted_together_notifies_each_reviewer_once(demo):
     assert [n.message_key for n in notes] == ["set_submitted"]
     assert notes[0].link == f"/questions/imports/{record.id}/review" and "bộ 2 câu hỏi “de.txt”" in notes[0].message
     assert all(q.state == "submitted" for q in questions)
+
+
+def test_the_api_serves_a_questions_pictures_by_the_pages_rule(client, demo, criteria):
+    from tests.conftest import api_token, bearer
+    from tests.questions_support import fields, walk
+
+    teacher = user("gv.toan")
+    question = services.create_question(teacher, fields(stem="Hình nào?"), image=(png((1, 1, 1)), "de.png"))
+    services.update_question(question, teacher, {"stem": question.current_version.stem}, "hình 2",
+                             image=(png((2, 2, 2)), "giai.png"))
+    stem_id, answer_id = [int(i) for i in re.findall(r"\(file:(\d+)\)", question.current_version.stem)]
+    services.update_question(question, teacher, {"stem": f"Hình nào?\n![](file:{stem_id})",
+                                                 "explanation": f"Xem ![](file:{answer_id})"}, "lời giải có hình")
+    walk(question, "approved")
+    draft = services.create_question(teacher, fields(stem="Nháp"), image=(png((3, 3, 3)), "nhap.png"))
+    db.session.commit()
+    (draft_id,) = [int(i) for i in re.findall(r"\(file:(\d+)\)", draft.current_version.stem)]
+    base = f"/api/v1/questions/{question.id}/images/"
+
+    student = bearer(api_token(client, "hs.6a1.01"))
+    shown = client.get(f"/api/v1/questions/{question.id}", headers=student).get_json()
+    assert shown["images"] == {str(stem_id): base + str(stem_id)}  # not the explanation's picture
+    image = client.get(base + str(stem_id), headers=student)
+    assert image.status_code == 200 and image.mimetype == "image/png"
+    assert image.headers["X-Content-Type-Options"] == "nosniff" and image.headers["Content-Security-Policy"] == "sandbox"
+    assert client.get(base + str(answer_id), headers=student).status_code == 404  # an answer's picture
+    assert client.get(base + str(draft_id), headers=student).status_code == 404  # another question's
+    assert client.get(base + str(stem_id)).status_code == 401
+
+    colleague = bearer(api_token(client, "gv.toan2"))  # another school's teacher: staff, sees answers
+    shown = client.get(f"/api/v1/questions/{question.id}", headers=colleague).get_json()
+    assert set(shown["images"]) == {str(stem_id), str(answer_id)}
+    assert client.get(base + str(answer_id), headers=colleague).status_code == 200
+    assert client.get(f"/api/v1/questions/{draft.id}/images/{draft_id}", headers=colleague).status_code == 404
+    owner = bearer(api_token(client, "gv.toan"))
+    mine = client.get(f"/api/v1/questions/{draft.id}", headers=owner).get_json()
+    assert mine["images"] == {str(draft_id): f"/api/v1/questions/{draft.id}/images/{draft_id}"}
+    assert client.get(mine["images"][str(draft_id)], headers=owner).status_code == 200
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "get" in spec["paths"]["/api/v1/questions/{question_id}/images/{file_id}"]
