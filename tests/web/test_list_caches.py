@@ -22,6 +22,7 @@ from lms.schools import services as school_services
 from lms.schools.models import Subject
 from tests.conftest import api_token, bearer, csrf_from, login
 from tests.materials_support import make_material, user, walk
+from tests.query_budget import budget
 from tests.questions_support import make_question
 
 
@@ -201,3 +202,19 @@ def test_notifications_page_words_each_row_and_posts(app, world):
     response = teacher.post(f"/reviews/notifications/{note.id}/read", data={"csrf_token": token})
     assert response.status_code == 302
     assert review_queries.unread_count(owner) == 0
+
+
+def test_kept_lists_cost_the_reader_lookups_only(app, world, client):
+    """Warm, "my materials" and the queue cost what any page costs: the session's (or token's)
+    user, the unread count on pages, and the reviewer's pool subjects (the key)."""
+    make_material("submitted", owner="gv.toan2", title="Trong hàng đợi")
+    make_material("draft", title="Của tôi")
+    db.session.commit()
+    cases = [(signed_in(app, "gv.toan"), "/materials/mine", {}, 2),
+             (client, "/api/v1/materials?mine=1", bearer(api_token(client, "gv.toan")), 1),
+             (signed_in(app, "reviewer.toan"), "/reviews/queue", {}, 3),
+             (client, "/api/v1/reviews/queue", bearer(api_token(client, "reviewer.toan")), 2)]
+    for reader, url, headers, statements in cases:
+        budget(reader, url, headers)  # computed and kept
+        counted = budget(reader, url, headers)
+        assert len(counted) == statements, (url, counted.report())
