@@ -84,8 +84,11 @@ class Question(VersionedItemMixin, ReviewableMixin, db.Model):
     outcome = db.Column(db.String(60), nullable=False, default="")  # learning-outcome code (yêu cầu cần đạt)
     # The newest version's stem, shortened to one line: what lists and review queues show.
     summary = db.Column(db.String(SUMMARY_MAX), nullable=False, default="")
+    # Checked at commit (DEFERRABLE INITIALLY DEFERRED): an import writes its questions already
+    # pointing at the versions it writes next (services._insert_questions), with no UPDATE after.
     current_version_id = db.Column(
-        db.Integer, db.ForeignKey("question_version.id", use_alter=True, ondelete="SET NULL"), nullable=True)
+        db.Integer, db.ForeignKey("question_version.id", use_alter=True, ondelete="SET NULL", deferrable=True,
+                                  initially="DEFERRED"), nullable=True)
     published_version_id = db.Column(
         db.Integer, db.ForeignKey("question_version.id", use_alter=True, ondelete="SET NULL"), nullable=True,
         index=True)

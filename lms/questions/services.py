@@ -614,6 +614,8 @@ def _insert_questions(owner, prepared, import_id, note):
     insert, and one UPDATE … FROM joining each question to its version. No ORM bookkeeping and no
     flush per row. Returns the new question ids in file order."""
     now = utcnow()
+    if _copies() and _current_version_deferred():
+        return _copy_questions(owner, prepared, import_id, note, now)
     # The values are already clean (the preview's _check_item or validate_content: NFC, trimmed),
     # which the ORM's flush guard would otherwise ensure.
     _bulk_insert(Question.__table__, [
@@ -641,6 +643,44 @@ def _insert_questions(owner, prepared, import_id, note):
     return list(question_ids)
 
 
+def _copy_questions(owner, prepared, import_id, note, now):
+    """PostgreSQL: the ids of questions and versions taken from their sequences in one query, then
+    each table written by one COPY, every question already naming its version (the foreign key is
+    checked at commit: Question.current_version_id). Three statements, no UPDATE."""
+    pairs = db.session.execute(db.text(
+        "SELECT nextval(pg_get_serial_sequence('question', 'id')), "
+        "nextval(pg_get_serial_sequence('question_version', 'id')) FROM generate_series(1, :n)"),
+        {"n": len(prepared)}).all()
+    _bulk_insert(Question.__table__, [
+        {"id": question_id, "current_version_id": version_id, "owner_id": owner.id, "school_id": owner.school_id,
+         "state": State.DRAFT.value, "subject_id": values["subject"].id, "grade": values["grade"],
+         "topic_id": values["topic"].id if values["topic"] is not None else None, "level": values["level"],
+         "qtype": values["qtype"], "tags": values["tags"], "outcome": values["outcome"],
+         "summary": summary_of(values["stem"]), "import_id": import_id, "created_at": now, "updated_at": now}
+        for (question_id, version_id), values in zip(pairs, prepared, strict=True)])
+    _bulk_insert(QuestionVersion.__table__, [
+        {"id": version_id, "question_id": question_id, "number": 1, "stem": values["stem"], "data": values["data"],
+         "explanation": values["explanation"], "text_key": values.get("key") or text_key(values["stem"]),
+         "note": note or "Phiên bản đầu tiên.", "status": VersionStatus.DRAFT.value, "created_by_id": owner.id,
+         "created_at": now}
+        for (question_id, version_id), values in zip(pairs, prepared, strict=True)])
+    return [question_id for question_id, _version_id in pairs]
+
+
+def _copies():
+    connection = db.session.connection()
+    return connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg"
+
+
+def _current_version_deferred():
+    """Whether the database checks question.current_version_id at commit (the schema of this model;
+    a database migrated before it falls back to the UPDATE)."""
+    return bool(db.session.scalar(db.text(
+        "SELECT bool_and(c.condeferred) FROM pg_constraint c JOIN pg_attribute a "
+        "ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey) "
+        "WHERE c.conrelid = 'question'::regclass AND c.contype = 'f' AND a.attname = 'current_version_id'")))
+
+
 def _bulk_insert(table, rows):
     """INSERT `rows` (dicts with the same keys, every column without a server default) into
     `table` in the session's transaction, in order. PostgreSQL (psycopg): one COPY … FROM STDIN,
@@ -648,10 +688,10 @@ def _bulk_insert(table, rows):
     time, and no statement per row for the server to plan); elsewhere one executemany."""
     if not rows:
         return
-    connection = db.session.connection()
-    if connection.dialect.name != "postgresql" or connection.dialect.driver != "psycopg":
+    if not _copies():
         db.session.execute(table.insert(), rows)
         return
+    connection = db.session.connection()
     columns = list(rows[0])
     dumps = connection.dialect._json_serializer or json.dumps  # what SQLAlchemy's JSON type would store
     as_json = {name for name in columns if isinstance(table.c[name].type, db.JSON)}
