@@ -18,19 +18,29 @@ without reading stored fields; it is loaded once per index generation.
 
 import contextlib
 import fcntl
+import hashlib
 import heapq
 import math
 import os
+import pickle
 import shutil
+import struct
 import threading
 import time
 import uuid
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import accumulate, compress, repeat
+from operator import add as plus
+from operator import eq, gt, mul, truediv
 
 from whoosh import columns, fields, formats
 from whoosh import index as windex
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec
+from whoosh.filedb.filetables import _lengths as _LENGTHS
+from whoosh.system import pack_int, pack_long, pack_ushort
+from whoosh.util.numeric import length_to_byte
 
 CURRENT = "current"
 META_FIELDS = ("type", "scope", "subject", "grade", "kind", "level", "school", "state", "owner",
@@ -180,7 +190,7 @@ _held = threading.local()
 # --- documents in the index -----------------------------------------------------------------------
 
 def add(writer, doc):
-    """Add one document (documents.Doc) to an open Whoosh writer."""
+    """Add one document (documents.Doc) to an open writer (`writer` or `bulk_writer`)."""
     meta = [doc.type, doc.scope, doc.subject, str(doc.grade or ""), doc.kind or "", doc.level or "",
             str(doc.school or ""), doc.state, str(doc.owner or ""), str(doc.claimed or ""), doc.item,
             str(int(doc.sort_at or 0)), str(doc.flen), str(doc.alen)]
@@ -188,19 +198,138 @@ def add(writer, doc):
                         title=doc.title, text=doc.text)
 
 
+BLOCK = 128  # postings per block
+
+
 def codec():
     # Blocks are not zlib-compressed: most terms (bigrams) have a handful of postings, and
     # compressing each small block cost more than writing it. (inlinelimit > 1 fails in Whoosh 2.7.)
-    return W3Codec(blocklimit=128, compression=0)
-
-
-def bulk_writer(ix):
-    # One segment, a large sort buffer: a rebuild writes every posting once.
-    return ix.writer(limitmb=256, procs=1, multisegment=False, codec=codec())
+    # No length statistics: the lengths are in the meta column, and with them on Whoosh asked the
+    # file system, once per posting, whether a length column existed (half of a commit's time).
+    chosen = W3Codec(blocklimit=BLOCK, compression=0)
+    chosen.length_stats = False
+    return chosen
 
 
 def writer(ix):
     return ix.writer(codec=codec())
+
+
+def bulk_writer(ix, max_postings=40_000_000):
+    return BulkWriter(ix, max_postings)
+
+
+class BulkWriter:
+    """The writer of a rebuild: the postings of the term fields (f, a) are gathered in memory, a
+    pair of arrays (documents, weights) per term, and written a term at a time, block by block;
+    Whoosh's own writer keeps the per-document part (stored fields, the meta column, the item id).
+    Whoosh's pool would have made a tuple per posting, sorted them all and handed them to the codec
+    one by one: about three quarters of a rebuild's time. Past `max_postings` (about 8 bytes each,
+    plus the terms) the segment is written and another begun."""
+
+    FIELDS = ("a", "f")  # in the order Whoosh writes fields (before "item")
+
+    def __init__(self, ix, max_postings):
+        self.ix = ix
+        self.max_postings = max_postings
+        self._writer = None
+        self._begin()
+
+    def _begin(self):
+        self._writer = self.ix.writer(limitmb=64, procs=1, multisegment=False, codec=codec())
+        self._tables = {name: {} for name in self.FIELDS}
+        self._postings = 0
+        # The segment's postings are written by `_write_postings` when Whoosh flushes it.
+        self._writer.fieldwriter.add_postings = self._write_postings
+
+    def add_document(self, f, a, **fields):
+        writer = self._writer
+        docnum = writer.docnum
+        writer.add_document(**fields)
+        for name, terms in (("f", f), ("a", a)):
+            table = self._tables[name]
+            for term, (_freq, weight) in terms.items():
+                entry = table.get(term)
+                if entry is None:
+                    entry = table[term] = (array("I"), array("f"))
+                entry[0].append(docnum)
+                entry[1].append(weight)
+            self._postings += len(terms)
+        if self._postings >= self.max_postings:
+            self._writer.commit(merge=False)
+            self._begin()
+
+    def _write_postings(self, schema, lengths, items):
+        fieldwriter = self._writer.fieldwriter
+        for name in self.FIELDS:
+            table = self._tables[name]
+            if table:
+                fieldwriter.start_field(name, schema[name])
+                _write_terms(fieldwriter, table)
+                fieldwriter.finish_field()
+                table.clear()
+        type(fieldwriter).add_postings(fieldwriter, schema, lengths, items)  # the item ids
+
+    def commit(self):
+        self._writer.commit(merge=False)
+
+    def cancel(self):
+        self._writer.cancel()
+
+
+_INFO = struct.Struct("!BfIBBfII")  # W3TermInfo's
+_ZERO_LENGTH = length_to_byte(0)
+
+
+def _write_terms(fieldwriter, table):
+    """Write the postings of `table` ({term: (ids, weights)}) for the field just started on a W3
+    field writer, in the bytes Whoosh 3's own postings writer and term index produce (blocks of
+    BLOCK postings: a pickled info tuple and a pickled (id deltas, weights, values) tuple), with one
+    write per term instead of a dozen calls per posting and per block."""
+    fieldid = fieldwriter._fieldid
+    postfile, tindex = fieldwriter._postfile, fieldwriter._tindex
+    post_write, terms_write = postfile.write, tindex.dbfile.write
+    post_at, terms_at = postfile.tell(), tindex.dbfile.tell()
+    buckets, positions = tindex.buckets, []
+    prefix = pack_ushort(fieldid)
+    key = b""
+    for term in sorted(table):  # code point order is UTF-8 byte order
+        ids, weights = table[term]
+        count = len(ids)
+        parts = [WHOOSH3_HEADER_MAGIC]
+        total = 0.0
+        top = 0
+        for start in range(0, count, BLOCK):
+            block_ids, block_weights = ids[start:start + BLOCK], weights[start:start + BLOCK]
+            high, low = max(block_weights), min(block_weights)
+            total += sum(block_weights)
+            top = max(top, high)
+            if len(block_ids) == 1:
+                deltas = (block_ids[0],)
+            else:
+                deltas = (block_ids[0], *(b - a for a, b in zip(block_ids, block_ids[1:], strict=False)))
+            if high == low:
+                mini = None if high == 1.0 else block_weights[0]
+            else:
+                mini = tuple(block_weights)
+            info = pickle.dumps((len(block_ids), block_ids[-1], high, 0, 0, 0), 2)
+            data = pickle.dumps((deltas, mini, None), 2)
+            size = len(info) + len(data)
+            parts += [pack_int(-size if start + BLOCK >= count else size), info, data]
+        chunk = b"".join(parts)
+        post_write(chunk)
+        value = _INFO.pack(False, total, count, 0, _ZERO_LENGTH, top, ids[0], ids[-1]) + \
+            pack_long(post_at) + pack_int(len(chunk))
+        post_at += len(chunk)
+        key = prefix + term.encode("utf-8")
+        terms_write(_LENGTHS.pack(len(key), len(value)) + key + value)
+        h = int.from_bytes(hashlib.md5(key, usedforsecurity=False).digest()[-4:], "big")  # filetables.md5_hash
+        buckets[h & 255].append((h, terms_at))
+        positions.append(terms_at)
+        terms_at += 8 + len(key) + len(value)
+    if positions:
+        tindex.index.extend(positions)
+        tindex.lastkey = key
 
 
 # --- searching ------------------------------------------------------------------------------------
@@ -259,7 +388,14 @@ class Snapshot:
         self.tiebreak = [_tiebreak(m[M["item"]]) if m else 0 for m in self.meta]
         self._sets = {}
         self._combos = None
+        self._by_tiebreak = None
         self._lock = threading.Lock()
+
+    def by_tiebreak(self):
+        """The live documents, highest tiebreak first (computed once)."""
+        if self._by_tiebreak is None:
+            self._by_tiebreak = sorted(self.live, key=self.tiebreak.__getitem__, reverse=True)
+        return self._by_tiebreak
 
     def _norms(self, lengths):
         live = [n for d, n in enumerate(lengths) if self.meta[d] is not None]
@@ -366,26 +502,53 @@ class Snapshot:
         return self.searcher.stored_fields(docnum)
 
 
+def _best(docs, scores, tiebreak, by_tiebreak, wanted):
+    """The `wanted` best (score, document) pairs, best first, ties to the higher tiebreak: what
+    heapq.nlargest with that key gives, without a Python call per document. The wanted-th score is
+    found among the floats first; the documents scoring above it are sorted, and those scoring
+    just that (many, when a common term leaves most scores equal) taken in the snapshot's
+    tiebreak order."""
+    if len(docs) <= wanted:
+        return sorted(zip(scores, docs, strict=True), key=lambda pair: (pair[0], tiebreak[pair[1]]), reverse=True)
+    least = heapq.nlargest(wanted, scores)[-1]
+    above = sorted(compress(zip(scores, docs, strict=True), map(gt, scores, repeat(least))),
+                   key=lambda pair: (pair[0], tiebreak[pair[1]]), reverse=True)
+    tied = set(compress(docs, map(eq, scores, repeat(least))))
+    wanted -= len(above)
+    chosen = []
+    for d in by_tiebreak:  # the snapshot's documents, highest tiebreak first
+        if d in tied:
+            chosen.append((least, d))
+            if len(chosen) == wanted:
+                break
+    return above + chosen
+
+
 def _tiebreak(item):
     item_type, _sep, item_id = item.partition(":")
     return -(int(item_id) * 2 + (item_type != "material"))
 
 
 def _read_blocks(matcher, base, found):
-    """Every (id, weight) of a Whoosh 3 leaf matcher, block by block."""
-    if not hasattr(matcher, "_read_ids"):
+    """Every (id, weight) of a Whoosh 3 leaf matcher, block by block: each block's pickled (id
+    deltas, weights) decoded with C-level iterators (Whoosh's own decoding is a Python generator
+    step per posting, most of a common term's cost)."""
+    if not hasattr(matcher, "_read_data"):
         while matcher.is_active():
             found[base + matcher.id()] = matcher.weight()
             matcher.next()
         return
     while matcher.is_active():
-        matcher._read_ids()
-        matcher._read_weights()
-        ids, weights = matcher._ids, matcher._weights
+        if matcher._data is None:
+            matcher._read_data()
+        deltas, weights = matcher._data[0], matcher._data[1]
         if base:
-            found.update(zip([base + i for i in ids], weights, strict=False))
-        else:
-            found.update(zip(ids, weights, strict=False))
+            deltas = (deltas[0] + base, *deltas[1:])
+        if weights is None:
+            weights = repeat(1.0)
+        elif isinstance(weights, float):
+            weights = repeat(weights)
+        found.update(zip(accumulate(deltas), weights, strict=False))  # weights may repeat
         matcher._next_block()
 
 
@@ -455,12 +618,10 @@ class Index:
             return found, snap
         wanted = offset + limit
         if query and sort == "relevance":
-            scores = self._score(snap, query, hits, lists)
-            tiebreak = snap.tiebreak
-            top = heapq.nlargest(wanted, scores.items(), key=lambda item: (item[1], tiebreak[item[0]]))
-            page = top[offset:wanted]
-            found.docnums = [d for d, _s in page]
-            found.scores = [s for _d, s in page]
+            docs, scores = self._score(snap, query, hits, lists)
+            page = _best(docs, scores, snap.tiebreak, snap.by_tiebreak(), wanted)[offset:wanted]
+            found.docnums = [d for _s, d in page]
+            found.scores = [s for s, _d in page]
         else:
             sort_at, tiebreak = snap.sort_at, snap.tiebreak
             top = heapq.nlargest(wanted, hits, key=lambda d: (sort_at[d], tiebreak[d]))
@@ -509,9 +670,15 @@ class Index:
 
     def _score(self, snap, query, hits, syllable_lists):
         """BM25 summed over the query's syllables, its bigrams (PHRASE_WEIGHT) and the accented
-        forms typed (EXACT_WEIGHT), computed for the hits only."""
+        forms typed (EXACT_WEIGHT), computed for the hits only: (documents, scores), two lists.
+
+        A part held by many of the hits is computed for all of them at once with C-level maps
+        (a document without the term adds 0.0); a rare one (a bigram, an accented form) only for
+        the documents holding it. Either way each document's score is the same sum in the same
+        order, so the choice never changes a ranking."""
         n = max(snap.count, 1)
-        scores = dict.fromkeys(hits, 0.0)
+        docs = list(hits)
+        scores = [0.0] * len(docs)
         parts = [(postings, "f", 1.0, 0.0, snap.live_df("f", term, postings)) for term, postings in syllable_lists]
         for bigram in query.bigrams:
             postings = snap.weights("f", bigram, hits)
@@ -519,22 +686,40 @@ class Index:
         for term in query.accented:
             postings = snap.weights("a", term, hits)
             parts.append((postings, "a", EXACT_WEIGHT, EXACT_TIER, snap.live_df("a", term, postings)))
+        norms, position = {}, None
         for postings, fieldname, weight, tier, df in parts:
             if not postings:
                 continue
+            # A term in more than half of the documents (a "của", a "và") ranks nothing: its BM25
+            # weight would be below log 2 of a rare term's ten, and computing it for every one of
+            # its documents was most of such a query's time. Its tier (an accented form typed, a
+            # bigram) still counts.
+            common = 2 * df > n
+            if common and not tier:
+                continue
             idf = weight * math.log(1 + (n - df + 0.5) / (df + 0.5))
-            norm = snap.norm[fieldname]
             k1 = (K1 + 1) * idf
-            if len(postings) > len(scores):
-                for d in scores:
-                    tf = postings.get(d)
-                    if tf:
-                        scores[d] += tier + tf * k1 / (tf + norm[d])
+            if 3 * len(postings) >= len(docs):
+                tfs = list(map(postings.get, docs, repeat(0.0)))
+                if common:
+                    added = map(mul, map(bool, tfs), repeat(tier))
+                else:
+                    norm = norms.get(fieldname)
+                    if norm is None:
+                        norm = norms[fieldname] = list(map(snap.norm[fieldname].__getitem__, docs))
+                    added = map(truediv, map(mul, tfs, repeat(k1)), map(plus, tfs, norm))
+                    if tier:
+                        added = map(plus, map(mul, map(bool, tfs), repeat(tier)), added)
+                scores = list(map(plus, scores, added))
             else:
+                if position is None:
+                    position = dict(zip(docs, range(len(docs)), strict=True))
+                norm = snap.norm[fieldname]
                 for d, tf in postings.items():
-                    if d in scores:
-                        scores[d] += tier + tf * k1 / (tf + norm[d])
-        return scores
+                    i = position.get(d)
+                    if i is not None and tf:
+                        scores[i] += tier if common else tier + tf * k1 / (tf + norm[d])
+        return docs, scores
 
     def suggest(self, word, limit=3):
         """Index terms close to `word` (edit distance 1, else 2), most frequent first."""

@@ -189,3 +189,34 @@ def test_the_library_text_filter_folds_accents(corpus, login_as):
         page = client.get(f"/materials/?q={q}&grade=").get_data(as_text=True)
         assert f'data-material="{corpus["approved"][1]}"' in page, q
         assert f'data-material="{corpus["draft"][1]}"' not in page
+
+
+def test_the_page_and_the_api_cost_the_same_statements_whatever_the_hits(corpus, client):
+    """Hits, counts, facets and snippets come from the index: neither the results page nor the API
+    reads a row per hit (a teacher: published items of both types; a reviewer: one statement more
+    for their pools)."""
+    from tests.conftest import login
+    from tests.query_budget import budget
+
+    token = api_token(client, "gv.van")
+    reviewer_token = api_token(client, "reviewer.toan")
+    assert login(client, "gv.van").status_code == 302
+    urls = {"/search?q=phan+so": {}, "/api/v1/search?q=phan%20so": bearer(token),
+            "/api/v1/search?q=phan%20so&subject=toan&grade=6": bearer(token),
+            "/api/v1/search?q=ph%C3%A2n%20s%E1%BB%91": bearer(reviewer_token)}
+    before = {url: len(budget(client, url, headers)) for url, headers in urls.items()}
+    for n in range(3):
+        make_question("approved", stem=f"Phân số thứ {n} có lớn hơn một không?")
+    db.session.commit()
+    after = {url: budget(client, url, headers) for url, headers in urls.items()}
+    assert client.get("/api/v1/search?q=phan%20so", headers=bearer(token)).get_json()["total"] == 5
+    assert "5 kết quả" in client.get("/search?q=phan+so").get_data(as_text=True)
+    for url, counted in after.items():
+        assert len(counted) == before[url], f"{url}: {before[url]} then {len(counted)}\n{counted.report()}"
+    # The page: the user, the subjects' and schools' names (facet labels), the header's notices; the
+    # API: the token's authentication (two statements), the subject filter's code, a reviewer's
+    # subject groups, subjects and reviewed items.
+    limits = {"/search?q=phan+so": 4, "/api/v1/search?q=phan%20so": 2,
+              "/api/v1/search?q=phan%20so&subject=toan&grade=6": 3, "/api/v1/search?q=ph%C3%A2n%20s%E1%BB%91": 5}
+    for url, limit in limits.items():
+        assert len(after[url]) <= limit, f"{url}: {len(after[url])} statements (budget {limit})\n{after[url].report()}"
