@@ -41,7 +41,7 @@ class TaggedRegion:
     """Per-process answers, each valid while its tags' generation files (and the region's own)
     hold the values read before it was computed, and until its own deadline."""
 
-    def __init__(self, directory, seconds, max_entries=2048):
+    def __init__(self, directory, seconds, max_entries=1000):  # a to-do page is ~40 KB
         self.directory = directory
         self.seconds = seconds
         self.max_entries = max_entries
