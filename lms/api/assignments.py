@@ -97,6 +97,7 @@ def assignment_json(assignment, user):
         "question_count": _questions_per_attempt(assignment),
         "grades_released_at": iso(assignment.grades_released_at),
         "created_at": iso(assignment.created_at), "updated_at": iso(assignment.updated_at),
+        "lock_version": assignment.lock_version,
     }
     if permissions.can_manage(user, assignment):
         pinned = db.session.scalars(db.select(AssignmentQuestion).where(
@@ -137,6 +138,25 @@ def get_assignment(assignment_id):
     """One assignment: its teacher, the school's admin and the students of its classes."""
     user = g.api_user
     return assignment_json(load_assignment(assignment_id, user), user)
+
+
+@api_route("/assignments/<int:assignment_id>", methods=["PATCH"], tag="assignments",
+           body={**{name.rstrip("!"): kind for name, kind in CREATE_FIELDS.items()}, "lock_version": "integer"},
+           responses={200: "assignment", **ERRORS,
+                      409: "stale_assignment (details.lock_version: the current one) | assignment_started "
+                           "(details name the fields that are fixed once a student began)",
+                      422: "invalid_fields"})
+def update_assignment(assignment_id):
+    """Change an assignment: the POST fields, any subset; `lock_version` (from the assignment's
+    JSON) makes the change act on that reading only. Once a student began, only the settings
+    change (title, instructions, times, attempts, time limit, grading, shuffling, answers shown).
+    Its teacher only: 403 for the others who may see it, 404 for everyone else."""
+    user = g.api_user
+    assignment = load_assignment(assignment_id, user)
+    authorize(permissions.can_manage(user, assignment), _("Chỉ giáo viên giao bài được sửa bài này."))
+    services.update_assignment(assignment, user, _json_body())
+    db.session.commit()
+    return assignment_json(db.session.get(Assignment, assignment.id), user)
 
 
 @api_route("/assignments/<int:assignment_id>/attempts", methods=["POST"], tag="assignments",

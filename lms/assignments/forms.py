@@ -16,7 +16,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -24,7 +23,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from ..core.forms import put_errors
 from ..core.text import clean_line
@@ -103,11 +102,15 @@ class AssignmentForm(FlaskForm):
                          description=_l("Giờ Việt Nam. Nộp sau hạn vẫn được nhận nhưng ghi là nộp muộn."))
     cutoff_at = StringField(_l("Khoá bài lúc"), render_kw={"type": "datetime-local"},
                             description=_l("Sau thời điểm này không nhận bài nữa. Để trống: khoá đúng hạn nộp."))
-    max_attempts = IntegerField(_l("Số lần làm"), default=1, render_kw={"min": 1, "inputmode": "numeric"})
+    # Numbers as typed (text, type="number"): the service checks them, and an empty time limit is
+    # "no limit", not a form error (an IntegerField refused the blank a browser posts).
+    max_attempts = StringField(_l("Số lần làm"), default="1", widget=NumberInput(min=1),
+                               render_kw={"inputmode": "numeric"})
     grading_method = SelectField(_l("Cách tính điểm khi làm nhiều lần"),
                                  choices=[SelectChoice(k.value, v) for k, v in GRADING_LABELS.items()],
                                  default=GradingMethod.HIGHEST.value, validate_choice=False)
-    time_limit_minutes = IntegerField(_l("Thời gian làm bài (phút)"), render_kw={"min": 1, "inputmode": "numeric"},
+    time_limit_minutes = StringField(_l("Thời gian làm bài (phút)"), widget=NumberInput(min=1),
+                                     render_kw={"inputmode": "numeric"},
                                       description=_l("Để trống: không giới hạn (vẫn khoá theo giờ khoá bài)."))
     shuffle_questions = BooleanField(_l("Đảo thứ tự câu hỏi"))
     shuffle_options = BooleanField(_l("Đảo thứ tự phương án"))

@@ -100,6 +100,9 @@ class Assignment(db.Model):
     grades_released_at = db.Column(db.DateTime(timezone=True), nullable=True)
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    # Bumped by every edit (services.update_assignment): an edit form or API call sent with an older
+    # value is refused (409) instead of overwriting a change its sender never saw.
+    lock_version = db.Column(db.Integer, nullable=False, default=1, server_default="1")
 
     teacher = db.relationship("User")
     school = db.relationship("School")

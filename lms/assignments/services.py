@@ -22,11 +22,12 @@ Rules (issue 11, DESIGN.md):
   there is none: Assignment.cutoff).
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..core.errors import Conflict, Forbidden, ValidationError, _
 from ..core.http import as_id
@@ -45,6 +46,7 @@ from .models import (
     AssignmentKind,
     AssignmentQuestion,
     Attempt,
+    AttemptState,
     GradingMethod,
     MaterialView,
     ShowAnswers,
@@ -67,7 +69,7 @@ MAX_VIEW_SECONDS = 3600  # one report of reading time; the page reports every fe
 TRUE_WORDS = {"1", "true", "on", "yes", "y", "co", "có"}
 
 __all__ = ["create_assignment", "update_assignment", "validate_assignment", "matrix_availability",
-           "parse_time", "has_started", "record_view", "questions_per_attempt"]
+           "parse_time", "has_started", "current_fields", "record_view", "questions_per_attempt"]
 
 
 # --- values from a form or a JSON body -----------------------------------------------------------
@@ -347,16 +349,13 @@ def matrix_availability(cells, subject=None, grade=None):
 
 # --- the whole assignment ------------------------------------------------------------------------
 
-def validate_assignment(teacher, data):
-    """Every field of an assignment, cleaned, or one ValidationError naming each bad field (a
-    matrix the bank cannot fill adds `details.shortage`). `data` as API.md's POST body: title,
-    instructions, kind, class_ids, subject?, open_at?, due_at, cutoff_at?, material_id?,
-    question_ids? (ids or {id, marks}) or matrix? ([{topic, level, count, marks?}]),
-    max_attempts?, time_limit_minutes?, grading_method?, show_answers?, shuffle? (both),
-    shuffle_questions?, shuffle_options?."""
-    if not isinstance(data, dict):
-        raise ValidationError(_("Cần một đối tượng JSON."), {"body": "object"})
-    errors = {}
+SETTINGS = ("title", "instructions", "open_at", "due_at", "cutoff_at", "max_attempts", "time_limit_minutes",
+            "grading_method", "show_answers", "shuffle_questions", "shuffle_options")
+
+
+def _settings(data, errors):
+    """The fields that say how the work is done (SETTINGS), cleaned; problems go in `errors`.
+    They are what may still change once a student has started (update_assignment)."""
     title = clean_line(data.get("title")) if isinstance(data.get("title"), (str, int, float)) else ""
     if not title:
         errors["title"] = _("Hãy đặt tên cho bài tập.")
@@ -366,15 +365,6 @@ def validate_assignment(teacher, data):
     instructions = clean_html(nfc(raw_instructions)) if isinstance(raw_instructions, str) else ""
     if len(instructions) > MAX_INSTRUCTIONS:
         errors["instructions"] = _("Tối đa %(max)s kí tự.", max=MAX_INSTRUCTIONS)
-    kind = _choice(data.get("kind"), AssignmentKind, AssignmentKind.QUIZ, "kind", errors)
-    if data.get("kind") in (None, ""):
-        errors["kind"] = _("Chọn loại bài: material, quiz hoặc submission.")
-    classrooms = _classrooms(teacher, data.get("class_ids"), errors)
-
-    subject = None
-    if data.get("subject") not in (None, ""):
-        subject = fields.subject(data.get("subject"), errors)
-
     now = utcnow()
     open_at = parse_time(data.get("open_at"), "open_at", errors) or now.replace(microsecond=0)
     due_at = parse_time(data.get("due_at"), "due_at", errors, required=True)
@@ -400,6 +390,30 @@ def validate_assignment(teacher, data):
     shuffle = _bool(data.get("shuffle"))
     shuffle_questions = shuffle or _bool(data.get("shuffle_questions"))
     shuffle_options = shuffle or _bool(data.get("shuffle_options"))
+    return {"title": title, "instructions": instructions, "open_at": open_at, "due_at": due_at,
+            "cutoff_at": cutoff_at, "max_attempts": max_attempts, "time_limit_minutes": time_limit,
+            "grading_method": grading_method, "show_answers": show_answers,
+            "shuffle_questions": shuffle_questions, "shuffle_options": shuffle_options}
+
+
+def validate_assignment(teacher, data):
+    """Every field of an assignment, cleaned, or one ValidationError naming each bad field (a
+    matrix the bank cannot fill adds `details.shortage`). `data` as API.md's POST body: title,
+    instructions, kind, class_ids, subject?, open_at?, due_at, cutoff_at?, material_id?,
+    question_ids? (ids or {id, marks}) or matrix? ([{topic, level, count, marks?}]),
+    max_attempts?, time_limit_minutes?, grading_method?, show_answers?, shuffle? (both),
+    shuffle_questions?, shuffle_options?."""
+    if not isinstance(data, dict):
+        raise ValidationError(_("Cần một đối tượng JSON."), {"body": "object"})
+    errors = {}
+    settings = _settings(data, errors)
+    kind = _choice(data.get("kind"), AssignmentKind, AssignmentKind.QUIZ, "kind", errors)
+    if data.get("kind") in (None, ""):
+        errors["kind"] = _("Chọn loại bài: material, quiz hoặc submission.")
+    classrooms = _classrooms(teacher, data.get("class_ids"), errors)
+    subject = None
+    if data.get("subject") not in (None, ""):
+        subject = fields.subject(data.get("subject"), errors)
 
     material, material_version = _material(teacher, data.get("material_id"), errors,
                                            required=kind == AssignmentKind.MATERIAL)
@@ -439,10 +453,7 @@ def validate_assignment(teacher, data):
             details["shortage"] = shortage
         raise ValidationError(_("Bài tập chưa hợp lệ."), details)
     return {
-        "title": title, "instructions": instructions, "kind": kind, "classrooms": classrooms, "subject": subject,
-        "open_at": open_at, "due_at": due_at, "cutoff_at": cutoff_at, "max_attempts": max_attempts,
-        "time_limit_minutes": time_limit, "grading_method": grading_method, "show_answers": show_answers,
-        "shuffle_questions": shuffle_questions, "shuffle_options": shuffle_options,
+        **settings, "kind": kind, "classrooms": classrooms, "subject": subject,
         "material": material, "material_version": material_version, "picked": picked, "cells": cells,
         "pools": pools,
     }
@@ -505,16 +516,33 @@ def create_assignment(teacher, data):
     return _apply(assignment, cleaned)
 
 
+def _started_clause(assignment_id):
+    """SQL: a student has begun the work (an attempt, a submission or an opening of the material)."""
+    return (db.exists().where(Attempt.assignment_id == assignment_id)
+            | db.exists().where(Submission.assignment_id == assignment_id)
+            | db.exists().where(MaterialView.assignment_id == assignment_id))
+
+
 def has_started(assignment):
-    """Whether any student has begun it: an attempt or a submission exists."""
-    return db.session.scalar(db.select(
-        db.exists().where(Attempt.assignment_id == assignment.id)
-        | db.exists().where(Submission.assignment_id == assignment.id))) or False
+    """Whether any student has begun it: an attempt, a submission or an opening of its material
+    (reading it is the work of a material assignment)."""
+    return db.session.scalar(db.select(_started_clause(assignment.id))) or False
+
+
+def _marks_text(value):
+    """Marks as a teacher types them: 2.500 → "2,5"."""
+    text = format(Decimal(value).normalize(), "f")
+    return text.replace(".", ",")
 
 
 def current_fields(assignment):
-    """The assignment's fields as validate_assignment takes them (an edit form's starting values)."""
-    picked = [{"id": q.question_id, "marks": str(q.marks)} for q in assignment.questions if q.cell is None]
+    """The assignment's fields as validate_assignment takes them (an edit form's starting values).
+    Hand-picked questions carry their marks unless they are the even share of 10 (then none, as
+    the teacher left them)."""
+    mine = [q for q in assignment.questions if q.cell is None]
+    total = len(mine) + sum(int(c["count"]) for c in (assignment.matrix or []))
+    even = all(q.marks == _share(FULL_MARKS, total) for q in mine)
+    picked = [{"id": q.question_id, "marks": None if even else _marks_text(q.marks)} for q in mine]
     return {
         "title": assignment.title, "instructions": assignment.instructions, "kind": assignment.kind,
         "class_ids": [c.id for c in assignment.classrooms],
@@ -528,31 +556,251 @@ def current_fields(assignment):
     }
 
 
-def update_assignment(assignment, teacher, data):
-    """Change an assignment before any student has started it: `data` holds the fields to change
-    (the others keep their values; a new question_ids replaces a matrix and the other way round).
-    Versions are pinned afresh. Forbidden for anyone but its teacher; Conflict (409) once a
-    student has started or submitted."""
+# --- changing an assignment ----------------------------------------------------------------------
+#
+# What may change, and when (issue 11; the edit form and PATCH /api/v1/assignments/{id}):
+# - Until a student has begun (has_started), everything; changed questions or matrix are pinned
+#   afresh. Content sent unchanged (the form posts every field) is kept as it is, pins included.
+# - Once a student has begun, only the settings (SETTINGS: title, instructions, times, attempts,
+#   time limit, grading method, shuffling, answer visibility). A different kind, class list,
+#   material, subject, question list or matrix is refused: 409 `assignment_started`, details
+#   naming each field. The check is part of the conditional UPDATE, so a student who starts
+#   while the edit is in flight cannot be given questions that are then replaced.
+# - Times keep open ≤ due ≤ cut-off. A due time or cut-off moved EARLIER may not land in the past
+#   (before the current minute): work already handed in (its `late` flag is fixed when it comes in)
+#   and material read so far never turn late or past the cut-off by an edit. Moving them later is
+#   always allowed. Once begun, the open time may not move past now (the work is open already).
+# - Open attempts keep the deadline promised at their start (a new time limit, shorter or longer,
+#   is for attempts started afterwards) unless the cut-off moves: moved earlier, a deadline past
+#   the new cut-off becomes the cut-off (never in the past, see above); moved later, an attempt
+#   that the old cut-off had cut short gets min(start + the time limit before the edit, new
+#   cut-off).
+# - A lower number of attempts stops new attempts; attempts made stay. A new grading method
+#   combines the attempts made (marks are combined when read).
+# - lock_version: every edit bumps it; an edit sent with another value than the row's (a form
+#   opened before someone else saved) is refused, 409 `stale_assignment` with the current
+#   lock_version, and writes nothing. Without one (API clients may omit it) the edit acts on the
+#   row as this request read it.
+
+CONTENT = ("kind", "class_ids", "material_id", "subject", "question_ids", "matrix")
+MOVED_GRACE_SECONDS = 60  # a time typed as "this minute" in a datetime-local field is not the past
+
+
+def _decimal(value):
+    if value in (None, "") or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        return "bad"
+    return number.quantize(MARKS_STEP, rounding=ROUND_HALF_UP) if number.is_finite() else "bad"
+
+
+def _picked_as_sent(value):
+    """[(question id, marks or None)] of a question_ids value, leniently; None when unreadable."""
+    if isinstance(value, str):
+        value = _id_list(value)[0]
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list):
+        return None
+    picked = []
+    for entry in value:
+        marks = None
+        if isinstance(entry, dict):
+            marks, entry = _decimal(entry.get("marks")), entry.get("id")
+        if as_id(entry) is None or marks == "bad":
+            return None
+        picked.append((as_id(entry), marks))
+    return picked
+
+
+def _cells_as_sent(value):
+    """{(topic, level): (count, marks or None)} of a matrix value, leniently; None when unreadable."""
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, list):
+        return None
+    cells = {}
+    for cell in value:
+        if not isinstance(cell, dict):
+            return None
+        count, marks = cell.get("count"), _decimal(cell.get("marks"))
+        count = int(count) if isinstance(count, int) and not isinstance(count, bool) else \
+            int(count.strip()) if isinstance(count, str) and count.strip().isdecimal() and len(count) < 9 else None
+        if as_id(cell.get("topic")) is None or count is None or marks == "bad":
+            return None
+        cells[(as_id(cell.get("topic")), cell.get("level"))] = (count, marks)
+    return cells
+
+
+def _content_changes(assignment, data):
+    """The CONTENT fields of `data` that differ from the assignment's (compared leniently: ids
+    as numbers, marks as decimals, cells in any order; an unreadable value counts as changed)."""
+    changed = []
+    if "kind" in data and clean_line(data["kind"]) != assignment.kind:
+        changed.append("kind")
+    if "class_ids" in data:
+        ids, bad = _id_list(data["class_ids"])
+        if bad or set(ids) != {c.id for c in assignment.classrooms}:
+            changed.append("class_ids")
+    if "material_id" in data:
+        sent = None if data["material_id"] in (None, "", 0, "0") else as_id(data["material_id"])
+        if sent != assignment.material_id or (sent is None and data["material_id"] not in (None, "", 0, "0")):
+            changed.append("material_id")
+    if "subject" in data and data["subject"] not in (None, "") and (
+            assignment.subject is None or clean_line(data["subject"]) != assignment.subject.code):
+        changed.append("subject")
+    mine = [(q.question_id, q.marks) for q in assignment.questions if q.cell is None]
+    cells = {(c["topic"], c["level"]): (int(c["count"]), _decimal(c.get("marks")))
+             for c in (assignment.matrix or [])}
+    if "question_ids" in data or "matrix" in data:
+        sent_picked = _picked_as_sent(data.get("question_ids")) if "question_ids" in data else \
+            [(qid, m) for qid, m in mine]
+        sent_cells = _cells_as_sent(data.get("matrix")) if "matrix" in data else cells
+        if sent_picked is None or sent_cells is None:
+            changed.append("question_ids" if "question_ids" in data else "matrix")
+        else:
+            total = len(sent_picked) + sum(count for count, _m in sent_cells.values())
+            even = _share(FULL_MARKS, total)
+            effective = [(qid, m if m is not None else even) for qid, m in sent_picked]
+            if effective != mine:
+                changed.append("question_ids")
+            if sent_cells != cells:
+                changed.append("matrix")
+    return changed
+
+
+def _expected_version(assignment, data):
+    seen = data.get("lock_version")
+    if seen is None or seen == "":
+        return assignment.lock_version
+    if isinstance(seen, bool) or not isinstance(seen, (int, str)) or not str(seen).strip().isdecimal() \
+            or len(str(seen).strip()) > 9:
+        raise ValidationError(_("lock_version phải là số nguyên."), {"lock_version": "integer"})
+    return int(seen)
+
+
+def _stale(assignment):
+    current = db.session.scalar(db.select(Assignment.lock_version).where(Assignment.id == assignment.id))
+    return Conflict("stale_assignment", _("Bài tập vừa được sửa ở nơi khác sau khi bạn mở trang. Các giá trị "
+                                          "bạn nhập vẫn còn: xem lại rồi lưu lần nữa để ghi đè."),
+                    {"lock_version": current})
+
+
+def _locked(changed):
+    message = _("Học sinh đã bắt đầu làm bài nên không đổi được nữa.")
+    return Conflict("assignment_started", _("Học sinh đã bắt đầu làm bài nên chỉ sửa được tên, hướng dẫn, thời "
+                                            "gian và cách làm bài; loại bài, lớp, học liệu và câu hỏi giữ nguyên."),
+                    {name: message for name in changed})
+
+
+def _check_moves(assignment, settings, started, now):
+    """The time rules of an edit (see above): {field: message} of the refused moves."""
+    errors = {}
+    floor = now - timedelta(seconds=MOVED_GRACE_SECONDS)
+    old_due, old_cutoff = as_utc(assignment.due_at), as_utc(assignment.cutoff)
+    new_due = settings["due_at"]
+    new_cutoff = settings["cutoff_at"] or new_due
+    if new_due < old_due and new_due < floor:
+        errors["due_at"] = _("Chỉ dời hạn nộp sớm hơn tới một thời điểm chưa qua: bài đã nộp không bị tính "
+                             "là muộn vì bài bị sửa.")
+    if new_cutoff < old_cutoff and new_cutoff < floor:
+        errors["cutoff_at"] = _("Chỉ dời giờ khoá bài sớm hơn tới một thời điểm chưa qua.")
+    if started and settings["open_at"] > max(as_utc(assignment.open_at), now):
+        errors["open_at"] = _("Học sinh đã bắt đầu làm bài nên không dời giờ mở bài về sau được nữa.")
+    return errors
+
+
+def _move_open_attempts(assignment, old_cutoff, old_limit, new_cutoff, now):
+    """Open attempts' deadlines after the cut-off moved (see above). A few rows (one class's open
+    attempts): each is one conditional UPDATE that also bumps its lock_version (a submit or an
+    autosave in flight reads it again)."""
+    if new_cutoff == old_cutoff:
+        return 0
+    if new_cutoff < old_cutoff:
+        return db.session.execute(
+            db.update(Attempt).where(Attempt.assignment_id == assignment.id,
+                                     Attempt.state == AttemptState.IN_PROGRESS.value,
+                                     Attempt.deadline_at > new_cutoff)
+            .values(deadline_at=new_cutoff, lock_version=Attempt.lock_version + 1)
+            .execution_options(synchronize_session=False)).rowcount
+    moved = 0
+    rows = db.session.execute(db.select(Attempt.id, Attempt.started_at, Attempt.deadline_at).where(
+        Attempt.assignment_id == assignment.id, Attempt.state == AttemptState.IN_PROGRESS.value)).all()
+    for attempt_id, started_at, deadline_at in rows:
+        deadline = as_utc(deadline_at)
+        if deadline is None or deadline != old_cutoff:
+            continue  # its own time limit ended it before the cut-off: that promise stands
+        longer = new_cutoff if not old_limit else min(new_cutoff, as_utc(started_at) + timedelta(minutes=old_limit))
+        if longer > deadline:
+            moved += db.session.execute(
+                db.update(Attempt).where(Attempt.id == attempt_id, Attempt.state == AttemptState.IN_PROGRESS.value)
+                .values(deadline_at=longer, lock_version=Attempt.lock_version + 1)
+                .execution_options(synchronize_session=False)).rowcount
+    return moved
+
+
+def update_assignment(assignment, teacher, data, now=None):
+    """Change an assignment: `data` holds the fields to change (the others keep their values; a
+    new question_ids replaces a matrix and the other way round) and optionally the
+    `lock_version` its sender read. The rules are above. Forbidden (403) for anyone but its
+    teacher; ValidationError (422) naming bad fields; Conflict (409) `assignment_started` or
+    `stale_assignment`. Nothing is written unless every check passes. Flushes, never commits."""
     if not permissions.can_manage(teacher, assignment):
         raise Forbidden(_("Chỉ giáo viên giao bài được sửa bài này."))
     if not isinstance(data, dict):
         raise ValidationError(_("Cần một đối tượng JSON."), {"body": "object"})
+    now = now or utcnow()
+    data = {key: value for key, value in data.items() if key != "lock_version"} | \
+        {"lock_version": _expected_version(assignment, data)}
+    if data["lock_version"] != assignment.lock_version:
+        raise _stale(assignment)
     merged = current_fields(assignment)
     if "question_ids" in data:
         merged["matrix"] = None
     if "matrix" in data:
         merged["question_ids"] = None
-    merged.update(data)
-    cleaned = validate_assignment(teacher, merged)
-    # One conditional write: the row changes only while nobody has started (STYLE.md).
-    started = db.exists().where(Attempt.assignment_id == assignment.id) | \
-        db.exists().where(Submission.assignment_id == assignment.id)
+    merged.update({key: value for key, value in data.items() if key != "lock_version"})
+    changed = _content_changes(assignment, data)
+    started = has_started(assignment)
+    if started and changed:
+        raise _locked(changed)
+    if changed:
+        cleaned = validate_assignment(teacher, merged)
+    else:  # the questions, classes and material stay as they are, pins included
+        errors = {}
+        cleaned = _settings(merged, errors)
+        if errors:
+            raise ValidationError(_("Bài tập chưa hợp lệ."), errors)
+    moves = _check_moves(assignment, cleaned, started, now)
+    if moves:
+        raise ValidationError(_("Bài tập chưa hợp lệ."), moves)
+
+    # One conditional write: the row read (lock_version), and nobody started when content changes.
+    guard = [Assignment.id == assignment.id, Assignment.lock_version == data["lock_version"]]
+    if changed:
+        guard.append(~_started_clause(assignment.id))
     written = db.session.execute(
-        db.update(Assignment).where(Assignment.id == assignment.id, ~started).values(updated_at=utcnow())
+        db.update(Assignment).where(*guard)
+        .values(lock_version=Assignment.lock_version + 1, updated_at=now)
         .execution_options(synchronize_session=False)).rowcount
     if written != 1:
-        raise Conflict("assignment_started", _("Học sinh đã bắt đầu làm bài này nên không sửa được nữa."))
-    return _apply(assignment, cleaned)
+        current = db.session.scalar(db.select(Assignment.lock_version).where(Assignment.id == assignment.id))
+        if current != data["lock_version"]:
+            raise _stale(assignment)
+        raise _locked(changed)
+    old_cutoff, old_limit = as_utc(assignment.cutoff), assignment.time_limit_minutes
+    set_committed_value(assignment, "lock_version", data["lock_version"] + 1)
+    set_committed_value(assignment, "updated_at", now)
+    if changed:
+        _apply(assignment, cleaned)
+    else:
+        for name in SETTINGS:
+            setattr(assignment, name, cleaned[name])
+        db.session.flush()
+    _move_open_attempts(assignment, old_cutoff, old_limit, as_utc(assignment.cutoff), now)
+    return assignment
 
 
 # --- the preparation check -----------------------------------------------------------------------

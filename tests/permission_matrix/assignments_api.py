@@ -48,6 +48,8 @@ ROUTES = {
     "api.create_assignment": {"url": "/api/v1/assignments", "method": "POST",
                               **only({"teacher"}, ok=422, anonymous=401)},  # no body: 422
     "api.get_assignment": {"url": url("/api/v1/assignments/{quiz}"), **spec(200, 200, 200)},
+    # Its teacher only; those who may see it are refused (403). No body: 422.
+    "api.update_assignment": {"url": url("/api/v1/assignments/{quiz}"), "method": "PATCH", **spec(403, 422, 403)},
     "api.start_attempt": {"url": url("/api/v1/assignments/{quiz_start}/attempts"), "method": "POST",
                           **spec(201, 403, 403)},
     "api.record_view": {"url": url("/api/v1/assignments/{quiz}/views"), "method": "POST", **spec(204, 403, 403)},

@@ -55,6 +55,8 @@ assert set(spec(0, 0, 0)) == {"anonymous", *ALL}
 ROUTES = {
     "assignments.new": {"url": "/assignments/new", **spec(403, 200, 403, outsiders=403)},
     "assignments.detail": {"url": pages("/assignments/{quiz}"), **spec(200, 200, 200)},
+    # "Sửa": its teacher only (403 for those who may see it read-only).
+    "assignments.edit": {"url": pages("/assignments/{quiz}/edit"), **spec(403, 200, 403)},
     "assignments.record_view": {"url": pages("/assignments/{material}/view"), "method": "POST",
                                 **spec(204, 403, 403)},
     "assignments.start": {"url": pages("/assignments/{quiz_start}/start"), "method": "POST",

@@ -239,11 +239,14 @@ def test_update_before_anyone_started_then_refused(world):
     db.session.rollback()
     attempts.start(assignment, user("hs.6a1.01"))
     db.session.commit()
-    with pytest.raises(DomainError) as caught:
-        services.update_assignment(assignment, user("gv.toan"), {"title": "Muộn rồi"})
+    with pytest.raises(DomainError) as caught:  # the questions are fixed once a student began
+        services.update_assignment(assignment, user("gv.toan"), {"title": "Muộn rồi", "question_ids": [first.id]})
     assert (caught.value.status, caught.value.code) == (409, "assignment_started")
     db.session.rollback()
     assert db.session.get(Assignment, assignment.id).title == "Đổi tên"
+    services.update_assignment(assignment, user("gv.toan"), {"title": "Muộn rồi"})  # the settings still change
+    db.session.commit()
+    assert db.session.get(Assignment, assignment.id).title == "Muộn rồi"
 
 
 def test_a_matrix_replaces_hand_picked_questions_on_update(world):
