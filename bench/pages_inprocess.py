@@ -1,0 +1,108 @@
+"""What one request of each daily page and endpoint costs inside the process: milliseconds (the best
+of --batches batches of --requests requests, Flask's test client, no server, no network) and SQL
+statements, beside a bare route (/healthz) of the same application. The server's figures
+(pages_bench.py) add gunicorn and the network to these; this one says where the time goes.
+
+    .venv/bin/python bench/pages_inprocess.py --instance /tmp/pages-instance        # seeds it once
+    .venv/bin/python bench/pages_inprocess.py --instance /tmp/pages-instance --only page_queue
+
+The instance folder is seeded as pages_bench.py seeds its own (the demo district, 200 approved
+materials, 30 waiting for reviewer.toan, 5 held, 5 drafts) the first time, and kept: later runs
+measure the same data (delete the folder to start again). `--database` (PostgreSQL) drops every
+table of that database when seeding: give it one of its own, and the same one on later runs.
+Warm answers: each case is asked once before it is timed (what the per-process caches keep is
+kept). Not a test; never run in CI.
+"""
+
+import argparse
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+CASES = {  # name: (who, path); who is a username for a session, "token:<username>" for a bearer token
+    "healthz": (None, "/healthz"),
+    "api_library": ("token:hs.6a1.01", "/api/v1/materials?per_page=20"),
+    "page_library": ("hs.6a1.01", "/materials/?grade=6"),
+    "api_mine": ("token:gv.toan", "/api/v1/materials?mine=1&per_page=20"),
+    "page_mine": ("gv.toan", "/materials/mine"),
+    "api_queue": ("token:reviewer.toan", "/api/v1/reviews/queue"),
+    "page_queue": ("reviewer.toan", "/reviews/queue"),
+    "page_notifications": ("gv.toan", "/reviews/notifications"),
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--instance", required=True, help="a folder, seeded on first use and kept")
+    parser.add_argument("--database", help="postgresql://... (its tables are dropped when seeding)")
+    parser.add_argument("--batches", type=int, default=7)
+    parser.add_argument("--requests", type=int, default=20, help="requests per batch")
+    parser.add_argument("--only", help="comma-separated case names")
+    args = parser.parse_args()
+    folder = Path(args.instance).resolve()
+    env = {"LMS_INSTANCE_PATH": str(folder / "instance"), "LMS_SECRET_KEY": "pages-inprocess-bench"}
+    if args.database:
+        env["DATABASE_URL"] = args.database
+    os.environ.update(env)
+    if not args.database:
+        os.environ.pop("DATABASE_URL", None)
+    if not (folder / "seeded").exists():
+        import pages_bench
+
+        folder.mkdir(parents=True, exist_ok=True)
+        pages_bench.seed({**os.environ, "LMS_HUEY_IMMEDIATE": "true"}, folder, 200, 0)
+        (folder / "seeded").write_text("yes\n")
+
+    from lms import create_app
+    from lms.extensions import db
+    from tests.query_budget import count_queries
+
+    app = create_app()
+    clients = {}
+
+    def client_for(who):
+        if who not in clients:
+            client, headers = app.test_client(), {}
+            if who and who.startswith("token:"):
+                answer = client.post("/api/v1/auth/token", json={"username": who[6:], "password": "hoclieu-demo"})
+                headers = {"Authorization": f"Bearer {answer.get_json()['token']}"}
+            elif who:
+                form = client.get("/login").get_data(as_text=True)
+                token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+                answer = client.post("/login", data={"username": who, "password": "hoclieu-demo", "csrf_token": token})
+                assert answer.status_code == 302, f"{who} could not sign in"
+            clients[who] = (client, headers)
+        return clients[who]
+
+    wanted = args.only.split(",") if args.only else list(CASES)
+    database = "PostgreSQL" if args.database else "SQLite"
+    print(f"{database}, best of {args.batches} batches of {args.requests}; load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"{'case':<20}{'queries':>8}{'ms':>8}{'bytes':>8}")
+    for name in wanted:
+        who, path = CASES[name]
+        client, headers = client_for(who)
+        answer = client.get(path, headers=headers)
+        if answer.status_code != 200:
+            print(f"{name:<20} answered {answer.status_code}")
+            continue
+        with app.app_context(), count_queries(db.engine) as counted:
+            client.get(path, headers=headers)
+        best = float("inf")
+        for _batch in range(args.batches):
+            started = time.perf_counter()
+            for _request in range(args.requests):
+                client.get(path, headers=headers)
+            best = min(best, (time.perf_counter() - started) / args.requests * 1000)
+        print(f"{name:<20}{len(counted):>8}{best:>8.2f}{len(answer.get_data()):>8}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
