@@ -10,9 +10,9 @@ import io
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 
 from ..core.errors import DomainError
+from ..core.rows import insert_unless_present
 from ..core.timeutil import utcnow
 from ..extensions import db
 from . import extract, filetypes, images, uploads, zipsafety
@@ -90,18 +90,8 @@ def accept_file(upload):
         except zipsafety.UnsafeZipError as error:
             raise DomainError(error.code, error.message, {"file": error.message, **error.details},
                               status=422) from None
-    existing = db.session.scalar(db.select(StoredFile).where(StoredFile.sha256 == upload.blob.sha256))
-    if existing is not None:
-        return existing
-    row = StoredFile(sha256=upload.blob.sha256, size=upload.blob.size, mime=detected.mime,
-                     kind_code=detected.kind_code, original_name=upload.filename, package_index=index,
-                     created_at=utcnow())
-    try:
-        with db.session.begin_nested():  # two uploads of the same bytes at once: one row wins
-            db.session.add(row)
-    except IntegrityError:
-        row = db.session.scalar(db.select(StoredFile).where(StoredFile.sha256 == upload.blob.sha256))
-    return row
+    return _stored_row(upload.blob, mime=detected.mime, kind_code=detected.kind_code,
+                       original_name=upload.filename, package_index=index)
 
 
 def discard_unreferenced(blob):
@@ -177,16 +167,21 @@ class NotAnImage(DomainError):
 
 def _row_for(blob, mime, kind_code, filename):
     """The StoredFile of a stored blob (shared by identical bytes), as accept_file makes it."""
-    existing = db.session.scalar(db.select(StoredFile).where(StoredFile.sha256 == blob.sha256))
-    if existing is not None:
-        return existing
-    row = StoredFile(sha256=blob.sha256, size=blob.size, mime=mime, kind_code=kind_code,
-                     original_name=(filename or "tep")[:255], created_at=utcnow())
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        row = db.session.scalar(db.select(StoredFile).where(StoredFile.sha256 == blob.sha256))
+    return _stored_row(blob, mime=mime, kind_code=kind_code, original_name=(filename or "tep")[:255])
+
+
+def _stored_row(blob, **values):
+    """The one StoredFile row of these bytes: found, or inserted (two uploads of the same bytes at
+    once: one row wins, and both get it). Part of the caller's transaction: its rollback removes
+    the row too (core.rows: no savepoint)."""
+    def existing():
+        return db.session.scalar(db.select(StoredFile).where(StoredFile.sha256 == blob.sha256))
+
+    row = existing()
+    if row is None:
+        insert_unless_present(StoredFile, {"sha256": blob.sha256, "size": blob.size,
+                                           "created_at": utcnow(), **values}, StoredFile.sha256)
+        row = existing()
     return row
 
 

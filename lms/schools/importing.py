@@ -39,6 +39,7 @@ from ..accounts import services as account_services
 from ..accounts.models import Role
 from ..core import events
 from ..core.errors import Forbidden, ValidationError, _
+from ..core.rows import insert_unless_present
 from ..core.spreadsheet import read_table, shorten, write_xlsx
 from ..core.stash import TempStash
 from ..core.text import clean_line, fold, person_sort_key
@@ -459,17 +460,10 @@ def confirm_import(actor, school, upload_token, filename):
     if actor is permissions.SYSTEM or not permissions.can_import_students(actor, school):
         raise Forbidden()
     key = upload_key(upload_token)
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    inserted = db.session.scalar(
-        insert(StudentImport)
-        .values(school_id=school.id, actor_id=actor.id, filename=filename, state=ImportState.QUEUED.value,
-                created_at=utcnow(), upload_key=key)
-        .on_conflict_do_nothing(index_elements=[StudentImport.upload_key])
-        .returning(StudentImport.id))
+    inserted = insert_unless_present(
+        StudentImport, {"school_id": school.id, "actor_id": actor.id, "filename": filename,
+                        "state": ImportState.QUEUED.value, "created_at": utcnow(), "upload_key": key},
+        StudentImport.upload_key)
     record = db.session.scalar(db.select(StudentImport).where(StudentImport.upload_key == key))
     if inserted is not None:  # the import job starts once this has committed (schools/jobs.py)
         events.announce(signals.import_confirmed, import_id=record.id, upload_token=upload_token)
