@@ -148,3 +148,13 @@ def reindex_command():
 
     count, words, seconds = jobs.rebuild(echo=lambda n: click.echo(f"  {n} documents…") if n % 5000 == 0 else None)
     click.echo(f"Search index rebuilt: {count} documents, {words} words in {seconds:.1f} s.")
+
+
+@lms_cli.command("rebuild-report-summary")
+def rebuild_report_summary_command():
+    """Compute the statistics' summary rows (work per assignment and class) again from the work."""
+    from .reports import summary
+
+    rows, reach = summary.rebuild()
+    db.session.commit()
+    click.echo(f"Report summary rebuilt: {rows} assignment × class rows, {reach} class × subject rows.")

@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, UniqueConstraint
 from ..core.timeutil import utcnow
 from ..extensions import db
 
-__all__ = ["DxEntry"]
+__all__ = ["DxEntry", "ReachSummary", "WorkSummary"]
 
 
 class DxEntry(db.Model):
@@ -34,3 +34,46 @@ class DxEntry(db.Model):
     school = db.relationship("School")
     evidence_file = db.relationship("StoredFile")
     entered_by = db.relationship("User")
+
+
+class WorkSummary(db.Model):
+    """Per assignment and class it was given to: the work its students did (summary.py keeps it
+    from the attempts, submissions and material views after every commit that changes them;
+    `flask lms rebuild-report-summary` computes it again). Completion and on-time counts are of
+    every pair whatever the due time: the reports count those of assignments already due. The
+    assignment's school, subject and due time and the class's year and grade are copied here so a
+    district's statistics read one table (issue 13: 100,000 assignments in under 500 ms)."""
+
+    __tablename__ = "report_work"
+    __table_args__ = (db.Index("ix_report_work_year_school", "school_year_id", "school_id"),)
+
+    assignment_id = db.Column(db.Integer, db.ForeignKey("assignment.id", ondelete="CASCADE"), primary_key=True)
+    classroom_id = db.Column(db.Integer, db.ForeignKey("classroom.id", ondelete="CASCADE"), primary_key=True,
+                             index=True)
+    school_id = db.Column(db.Integer, nullable=False)
+    school_year_id = db.Column(db.Integer, nullable=False)
+    subject_id = db.Column(db.Integer, nullable=True)
+    grade = db.Column(db.Integer, nullable=False)
+    due_at = db.Column(db.DateTime(timezone=True), nullable=False)
+    done = db.Column(db.Integer, nullable=False, default=0)  # students whose work is complete
+    on_time = db.Column(db.Integer, nullable=False, default=0)  # of those, complete by the due time
+    mark_sum = db.Column(db.Numeric(12, 1), nullable=True)  # of the students' best marks
+    marked = db.Column(db.Integer, nullable=False, default=0)
+
+
+class ReachSummary(db.Model):
+    """Per class: how many of its students did something (opened, started, handed in) for the
+    assignments of each subject given to it, and (`whole`) for any of them. Kept with WorkSummary."""
+
+    __tablename__ = "report_reach"
+    __table_args__ = (db.Index("ix_report_reach_year_school", "school_year_id", "school_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    classroom_id = db.Column(db.Integer, db.ForeignKey("classroom.id", ondelete="CASCADE"), nullable=False,
+                             index=True)
+    subject_id = db.Column(db.Integer, nullable=True)  # null: no subject, or the `whole` row
+    whole = db.Column(db.Boolean, nullable=False, default=False)
+    school_id = db.Column(db.Integer, nullable=False)
+    school_year_id = db.Column(db.Integer, nullable=False)
+    grade = db.Column(db.Integer, nullable=False)
+    reached = db.Column(db.Integer, nullable=False, default=0)

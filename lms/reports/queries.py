@@ -16,6 +16,8 @@ Definitions (shown on the pages and in the exports):
   happened by the due time (late flags of attempts and submissions); completion and on-time rates
   count only assignments already due; the *mark* of a student's work is their best quiz mark or
   the submission's mark; *students reached* did at least one thing (opened, started, handed in);
+- the assignment statistics read the summary rows kept by summary.py (per assignment and class,
+  computed from the work after every commit that changes it), not the million pieces of work;
 - *online share*: the catalogue topics of a subject and grade that have an approved material, or
   were used by an assignment (its material's topic, its questions' topics) in the school year.
 """
@@ -24,7 +26,19 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, func, literal_column, null, select, union, union_all
+from sqlalchemy import (
+    Float,
+    and_,
+    case,
+    cast,
+    exists,
+    extract,
+    func,
+    literal_column,
+    select,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from ..accounts.models import Role, User
@@ -35,8 +49,6 @@ from ..assignments.models import (
     Attempt,
     AttemptState,
     Inquiry,
-    MaterialView,
-    Submission,
     assignment_classroom,
 )
 from ..core.errors import ValidationError, _
@@ -47,6 +59,7 @@ from ..questions.models import Question
 from ..review.models import WorkflowEvent
 from ..review.workflow import Action, State
 from ..schools.models import Classroom, Enrollment, Guardian, School, SchoolYear, Subject, Teaching, Topic
+from .models import ReachSummary, WorkSummary
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 ONLINE_TARGET = 0.35  # the plan's target: on average 35% of the programme delivered online
@@ -296,7 +309,18 @@ def review_decisions(f):
                      .join(model, model.id == decision.item_id)
                      .where(decision.item_type == model.ITEM_TYPE, decision.action.in_(DECISIONS),
                             decision.at >= f.start, decision.at < f.end, *_item_conditions(model, f)))
-    return db.session.execute(union_all(*parts)).all()
+    rows = union_all(*parts).subquery("decision")
+    # The hours from submission to decision computed by the database: tens of thousands of
+    # datetime subtractions in Python cost more than the query at a city's size.
+    r = rows.c
+    return db.session.execute(select(r.item_type, r.school_id, r.subject_id, r.grade, r.action, r.submitted_at,
+                                     r.decided_at, _hours_between(r.submitted_at, r.decided_at).label("hours"))).all()
+
+
+def _hours_between(start, end):
+    if db.engine.dialect.name == "postgresql":
+        return cast(extract("epoch", end - start), Float) / 3600.0
+    return cast((func.julianday(end) - func.julianday(start)) * 24.0, Float)
 
 
 def queue_now(f):
@@ -330,8 +354,7 @@ class ReviewSummary:
 def review_summary(decisions, waiting, now=None):
     """Approval rate, median and 90th percentile of submission → decision, and the queue's age."""
     now = now or utcnow()
-    hours = [(_as_utc(d.decided_at) - _as_utc(d.submitted_at)).total_seconds() / 3600
-             for d in decisions if d.submitted_at is not None]
+    hours = [d.hours for d in decisions if d.hours is not None]
     ages = [(now - _as_utc(w.submitted_at)).total_seconds() / 86400 for w in waiting if w.submitted_at]
     return ReviewSummary(
         decisions=len(decisions), approved=sum(d.action == Action.APPROVE.value for d in decisions),
@@ -366,73 +389,44 @@ def _given(f):
     return conditions
 
 
-def _expected(f, now):
-    """Per class and subject: assignments given, the class's size, and the (assignment, student)
-    pairs expected in all and among assignments already due. Counts assignments × class size
-    instead of joining every student, so it costs what the assignments cost."""
-    A, C, ac, E = Assignment, Classroom, assignment_classroom, Enrollment
+def _summary_conditions(model, f):
+    conditions = [model.school_year_id == f.year.id]
+    if f.school_id is not None:
+        conditions.append(model.school_id == f.school_id)
+    if f.grade is not None:
+        conditions.append(model.grade == f.grade)
+    return conditions
+
+
+def _class_rows(f, now):
+    """Per class and subject, from the summary rows (summary.py, one per assignment and class):
+    assignments given and already due, the class's size, and the work of the due ones."""
+    W, C, E = WorkSummary, Classroom, Enrollment
+    due = W.due_at <= now
+    grouped = (select(W.school_id, W.classroom_id, W.subject_id, func.count().label("assignments"),
+                      func.sum(case((due, 1), else_=0)).label("due"),
+                      func.sum(case((due, W.done), else_=0)).label("done"),
+                      func.sum(case((due, W.on_time), else_=0)).label("on_time"),
+                      func.sum(W.mark_sum).label("mark_sum"), func.sum(W.marked).label("marked"))
+               .where(*_summary_conditions(W, f)).group_by(W.school_id, W.classroom_id, W.subject_id))
+    if f.subject is not None:
+        grouped = grouped.where(W.subject_id == f.subject.id)
+    g = grouped.subquery("grouped")
     size = select(E.classroom_id.label("cid"), func.count().label("n")).group_by(E.classroom_id).subquery("size")
-    n = func.coalesce(size.c.n, 0)
-    query = (select(A.school_id, C.id, C.name, C.grade, A.subject_id, func.count(A.id).label("assignments"),
-                    func.sum(n).label("pairs"), func.sum(case((A.due_at <= now, n), else_=0)).label("due"),
-                    func.max(n).label("students"))
-             .select_from(A).join(ac, ac.c.assignment_id == A.id).join(C, C.id == ac.c.classroom_id)
-             .outerjoin(size, size.c.cid == C.id)
-             .where(*_given(f))
-             .group_by(A.school_id, C.id, C.name, C.grade, A.subject_id))
+    query = (select(g.c.school_id, C.id, C.name, C.grade, g.c.subject_id, g.c.assignments, g.c.due, size.c.n,
+                    g.c.done, g.c.on_time, g.c.mark_sum, g.c.marked)
+             .join(C, C.id == g.c.classroom_id).outerjoin(size, size.c.cid == C.id))
     return db.session.execute(query).all()
 
 
-def _outcomes(f):
-    """One row per (assignment, student) that did something, with whether the work is complete,
-    on time, and the best mark; attributed to the student's class among the assignment's classes."""
-    A, S, V, T = Assignment, Submission, MaterialView, Attempt
-    submitted = T.state == AttemptState.SUBMITTED.value
-    is_material = A.kind == AssignmentKind.MATERIAL.value
-    # The assignments in scope, so that a school's report reads that school's work only (the
-    # database cannot push the outer filters into the grouping below).
-    scope = (select(assignment_classroom.c.assignment_id).select_from(A)
-             .join(assignment_classroom, assignment_classroom.c.assignment_id == A.id)
-             .join(Classroom, Classroom.id == assignment_classroom.c.classroom_id).where(*_given(f)))
-    parts = union_all(
-        select(T.assignment_id.label("aid"), T.student_id.label("sid"), case((submitted, 1), else_=0).label("done"),
-               case((and_(submitted, T.late.is_(False)), 1), else_=0).label("on_time"), T.mark.label("mark"))
-        .where(T.assignment_id.in_(scope)),
-        select(S.assignment_id, S.student_id, literal_column("1"), case((S.late.is_(False), 1), else_=0), S.mark)
-        .where(S.assignment_id.in_(scope)),
-        select(V.assignment_id, V.student_id, case((is_material, 1), else_=0),
-               case((and_(is_material, V.first_at <= A.due_at), 1), else_=0), null())
-        .join(A, A.id == V.assignment_id).where(V.assignment_id.in_(scope)),
-    ).subquery("outcome")
-    return (select(parts.c.aid, parts.c.sid, func.max(parts.c.done).label("done"),
-                   func.max(parts.c.on_time).label("on_time"), func.max(parts.c.mark).label("mark"))
-            .group_by(parts.c.aid, parts.c.sid).subquery("pair"))
-
-
-def _outcome_rows(f, now):
-    """The work done, aggregated per class and subject, and (rows whose class is None) the
-    students reached per school, counted once across subjects: one statement over one CTE, which
-    PostgreSQL computes once for both groupings."""
-    A, C, ac, E = Assignment, Classroom, assignment_classroom, Enrollment
-    o = _outcomes(f)
-    due = A.due_at <= now
-    joined = (select(A.school_id.label("school_id"), C.id.label("cid"), A.subject_id.label("subject_id"),
-                     o.c.sid, case((due, o.c.done), else_=0).label("done"),
-                     case((due, case((o.c.done == 1, o.c.on_time), else_=0)), else_=0).label("on_time"),
-                     o.c.mark)
-              .select_from(o).join(A, A.id == o.c.aid).join(ac, ac.c.assignment_id == A.id)
-              .join(C, C.id == ac.c.classroom_id)
-              .join(E, and_(E.classroom_id == C.id, E.student_id == o.c.sid))
-              .where(*_given(f)).cte("joined"))
-    j = joined.c
-    by_class = (select(j.school_id, j.cid, j.subject_id, func.count(func.distinct(j.sid)).label("reached"),
-                       func.coalesce(func.sum(j.done), 0).label("done"), func.coalesce(func.sum(j.on_time), 0),
-                       func.sum(j.mark), func.count(j.mark))
-                .group_by(j.school_id, j.cid, j.subject_id))
-    by_school = (select(j.school_id, null(), null(), func.count(func.distinct(j.sid)), literal_column("0"),
-                        literal_column("0"), null(), literal_column("0"))
-                 .group_by(j.school_id))
-    return db.session.execute(union_all(by_class, by_school)).all()
+def _reach_rows(f):
+    """(school_id, classroom_id, subject_id, whole, reached) of the summary's reach rows in scope:
+    per class and subject, and (`whole`) per class across subjects, unless one subject is asked."""
+    R = ReachSummary
+    query = select(R.school_id, R.classroom_id, R.subject_id, R.whole, R.reached).where(*_summary_conditions(R, f))
+    if f.subject is not None:
+        query = query.where(R.subject_id == f.subject.id, R.whole.is_(False))
+    return db.session.execute(query).all()
 
 
 class ClassRows(list):
@@ -474,21 +468,25 @@ class AssignmentRow:
 
 def assignment_stats(f, now=None):
     """Per class and subject: assignments given, students, students reached, completion and
-    on-time rates, average mark. Two statements."""
+    on-time rates, average mark. Two statements over the summary rows (summary.py)."""
     now = now or utcnow()
     rows = {}
-    for school_id, cid, name, grade, subject_id, assignments, pairs, due, students in _expected(f, now):
-        rows[(cid, subject_id)] = AssignmentRow(school_id, cid, name, grade, subject_id, assignments, int(pairs or 0),
-                                                int(students or 0), due=int(due or 0))
+    for (school_id, cid, name, grade, subject_id, assignments, due, students, done, on_time, mark_sum,
+         marked) in _class_rows(f, now):
+        students = int(students or 0)
+        rows[(cid, subject_id)] = AssignmentRow(school_id, cid, name, grade, subject_id, assignments,
+                                                assignments * students, students, due=int(due or 0) * students,
+                                                done=int(done or 0), on_time=int(on_time or 0),
+                                                mark_sum=float(mark_sum or 0), marked=int(marked or 0))
     reached_by_school = {}
-    for school_id, cid, subject_id, reached, done, on_time, mark_sum, marked in _outcome_rows(f, now):
-        if cid is None:
-            reached_by_school[school_id] = reached
-            continue
-        row = rows.get((cid, subject_id))
-        if row is not None:
-            row.reached, row.done, row.on_time = reached, int(done), int(on_time)
-            row.mark_sum, row.marked = float(mark_sum or 0), marked
+    for school_id, cid, subject_id, whole, reached in _reach_rows(f):
+        if whole or f.subject is not None:
+            # A student counted once per class: a school's students are in one class a year.
+            reached_by_school[school_id] = reached_by_school.get(school_id, 0) + reached
+        if not whole:
+            row = rows.get((cid, subject_id))
+            if row is not None:
+                row.reached = reached
     result = ClassRows(sorted(rows.values(), key=lambda r: (r.school_id, r.grade, r.classroom, r.subject_id or 0)))
     result.school_reached = reached_by_school
     return result
@@ -511,10 +509,11 @@ def assignment_school_totals(f, class_rows=None, now=None):
         total.marked += row.marked
     for school_id, sizes in classes.items():
         totals[school_id].students = sum(sizes.values())
-    assignments = (select(Assignment.school_id, func.count(func.distinct(Assignment.id)))
-                   .select_from(Assignment).join(assignment_classroom, assignment_classroom.c.assignment_id == Assignment.id)
-                   .join(Classroom, Classroom.id == assignment_classroom.c.classroom_id)
-                   .where(*_given(f)).group_by(Assignment.school_id))
+    W = WorkSummary
+    assignments = (select(W.school_id, func.count(func.distinct(W.assignment_id)))
+                   .where(*_summary_conditions(W, f)).group_by(W.school_id))
+    if f.subject is not None:
+        assignments = assignments.where(W.subject_id == f.subject.id)
     for school_id, n in db.session.execute(assignments):
         if school_id in totals:
             totals[school_id].assignments = n

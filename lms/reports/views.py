@@ -19,6 +19,7 @@ from ..extensions import csrf, db
 from ..files import services as files
 from ..files import serving as file_serving
 from . import charts, indicators, permissions, queries, services, tables
+from . import summary as _summary  # noqa: F401  (keeps the statistics' summary rows)
 from .models import DxEntry
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")

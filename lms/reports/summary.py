@@ -1,0 +1,385 @@
+"""The summary rows the assignment statistics read (models.WorkSummary, models.ReachSummary): per
+assignment and class, the work its students did; per class, the students reached per subject.
+
+Grouping a city's million pieces of work at every page view took 14 s on PostgreSQL (issue 13),
+so the work is grouped when it changes instead. A session listener watches every flush and every
+ORM UPDATE/DELETE/INSERT sent through the session for the rows the statistics are made of
+(attempts, submissions, material views, assignments and the classes they were given to, class
+lists, classes) and collects what they touch: an (assignment, student) pair, an assignment, a
+class, or, when a statement cannot be told, everything. `summary_stale` announces it
+(core/events.py), so only a commit changes the summary, and the receiver computes the touched rows
+again with the same statements `rebuild` runs for the whole table (the direct computation: one
+truth). `flask lms rebuild-report-summary` rebuilds everything (after a migration, a bulk load, or
+to check).
+"""
+
+from sqlalchemy import (
+    and_,
+    case,
+    delete,
+    event,
+    false,
+    func,
+    insert,
+    literal_column,
+    null,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.orm import attributes
+
+from ..assignments.models import (
+    Assignment,
+    AssignmentKind,
+    Attempt,
+    AttemptState,
+    MaterialView,
+    Submission,
+    assignment_classroom,
+)
+from ..core import events
+from ..core.events import EventSession
+from ..extensions import db
+from ..schools.models import Classroom, Enrollment
+from .models import ReachSummary, WorkSummary
+
+summary_stale = events.signal("reports.summary-stale", "Work, assignments or class lists changed: the report "
+                                                       "summary rows to compute again (payload: touched).")
+
+_WORK = {"attempt", "submission", "material_view"}
+_WATCHED = _WORK | {"assignment", "assignment_classroom", "enrollment", "classroom"}
+# Columns the statistics do not read: a change to only these touches nothing (an answer saved).
+_QUIET = {"attempt": {"lock_version", "deadline_at"}, "submission": {"lock_version", "feedback"},
+          "material_view": {"last_at", "views", "seconds"},
+          "assignment": {"lock_version", "updated_at", "title", "instructions", "grades_released_at"}}
+_TOUCHED = "lms.report_summary.touched"
+_NEW = "lms.report_summary.new"
+EVERYTHING = "*"
+MANY_PAIRS = 50
+
+
+# --------------------------------------------------------------------------- the computation
+
+
+def _pairs(assignment_ids=None, classroom_ids=None):
+    """One row per (assignment, student) that did something: complete, on time, best mark (the
+    definitions of queries.py), for the given assignments (None: all) and, when given, only the
+    students of those classes."""
+    A, S, V, T = Assignment, Submission, MaterialView, Attempt
+    submitted = T.state == AttemptState.SUBMITTED.value
+    is_material = A.kind == AssignmentKind.MATERIAL.value
+
+    def scoped(query, table):
+        if assignment_ids is not None:
+            query = query.where(table.assignment_id.in_(assignment_ids))
+        if classroom_ids is not None:
+            query = query.where(table.student_id.in_(
+                select(Enrollment.student_id).where(Enrollment.classroom_id.in_(classroom_ids))))
+        return query
+
+    parts = union_all(
+        scoped(select(T.assignment_id.label("aid"), T.student_id.label("sid"),
+                      case((submitted, 1), else_=0).label("done"),
+                      case((and_(submitted, T.late.is_(False)), 1), else_=0).label("on_time"),
+                      T.mark.label("mark")), T),
+        scoped(select(S.assignment_id, S.student_id, literal_column("1"), case((S.late.is_(False), 1), else_=0),
+                      S.mark), S),
+        scoped(select(V.assignment_id, V.student_id, case((is_material, 1), else_=0),
+                      case((and_(is_material, V.first_at <= A.due_at), 1), else_=0), null())
+               .join(A, A.id == V.assignment_id), V),
+    ).subquery("outcome")
+    return (select(parts.c.aid, parts.c.sid, func.max(parts.c.done).label("done"),
+                   func.max(parts.c.on_time).label("on_time"), func.max(parts.c.mark).label("mark"))
+            .group_by(parts.c.aid, parts.c.sid).subquery("pair"))
+
+
+def _work_select(assignment_ids=None, classroom_ids=None):
+    """WorkSummary rows computed from the work: every (assignment, class) given, with zeros when
+    nobody did anything."""
+    A, C, ac, E = Assignment, Classroom, assignment_classroom, Enrollment
+    p = _pairs(assignment_ids, classroom_ids)
+    ac2 = ac.alias("given")
+    work = (select(p.c.aid, E.classroom_id.label("cid"), func.sum(p.c.done).label("done"),
+                   func.sum(case((p.c.done == 1, p.c.on_time), else_=0)).label("on_time"),
+                   func.sum(p.c.mark).label("mark_sum"), func.count(p.c.mark).label("marked"))
+            .select_from(p).join(E, E.student_id == p.c.sid)
+            .join(ac2, and_(ac2.c.assignment_id == p.c.aid, ac2.c.classroom_id == E.classroom_id))
+            .group_by(p.c.aid, E.classroom_id).subquery("work"))
+    query = (select(ac.c.assignment_id, ac.c.classroom_id, A.school_id, C.school_year_id, A.subject_id, C.grade,
+                    A.due_at, func.coalesce(work.c.done, 0), func.coalesce(work.c.on_time, 0), work.c.mark_sum,
+                    func.coalesce(work.c.marked, 0))
+             .select_from(ac).join(A, A.id == ac.c.assignment_id).join(C, C.id == ac.c.classroom_id)
+             .outerjoin(work, and_(work.c.aid == ac.c.assignment_id, work.c.cid == ac.c.classroom_id)))
+    if assignment_ids is not None:
+        query = query.where(ac.c.assignment_id.in_(assignment_ids))
+    if classroom_ids is not None:
+        query = query.where(ac.c.classroom_id.in_(classroom_ids))
+    return query
+
+
+_WORK_COLUMNS = ["assignment_id", "classroom_id", "school_id", "school_year_id", "subject_id", "grade", "due_at",
+                 "done", "on_time", "mark_sum", "marked"]
+_REACH_COLUMNS = ["classroom_id", "subject_id", "whole", "school_id", "school_year_id", "grade", "reached"]
+
+
+def _reach_select(classroom_ids=None):
+    """ReachSummary rows: per class, the students who did something per subject and in all."""
+    A, C, ac, E = Assignment, Classroom, assignment_classroom, Enrollment
+    given = select(ac.c.assignment_id)
+    if classroom_ids is not None:
+        given = given.where(ac.c.classroom_id.in_(classroom_ids))
+    p = _pairs(given if classroom_ids is not None else None, classroom_ids)
+    joined = (select(ac.c.classroom_id.label("cid"), A.subject_id.label("subject_id"), p.c.sid)
+              .select_from(p).join(A, A.id == p.c.aid).join(ac, ac.c.assignment_id == p.c.aid)
+              .join(E, and_(E.classroom_id == ac.c.classroom_id, E.student_id == p.c.sid)))
+    if classroom_ids is not None:
+        joined = joined.where(ac.c.classroom_id.in_(classroom_ids))
+    j = joined.subquery("joined")
+    counts = union_all(
+        select(j.c.cid, j.c.subject_id, false().label("whole"), func.count(func.distinct(j.c.sid)).label("n"))
+        .group_by(j.c.cid, j.c.subject_id),
+        select(j.c.cid, null(), true(), func.count(func.distinct(j.c.sid))).group_by(j.c.cid),
+    ).subquery("counts")
+    return (select(counts.c.cid, counts.c.subject_id, counts.c.whole, C.school_id, C.school_year_id, C.grade,
+                   counts.c.n).join(C, C.id == counts.c.cid))
+
+
+def _write_work(assignment_ids=None, classroom_ids=None):
+    W = WorkSummary
+    gone = delete(W)
+    if assignment_ids is not None:
+        gone = gone.where(W.assignment_id.in_(assignment_ids))
+    if classroom_ids is not None:
+        gone = gone.where(W.classroom_id.in_(classroom_ids))
+    db.session.execute(gone)
+    db.session.execute(insert(W.__table__).from_select(_WORK_COLUMNS, _work_select(assignment_ids, classroom_ids)))
+
+
+def _write_reach(classroom_ids=None):
+    R = ReachSummary
+    gone = delete(R)
+    if classroom_ids is not None:
+        gone = gone.where(R.classroom_id.in_(classroom_ids))
+    db.session.execute(gone)
+    db.session.execute(insert(R.__table__).from_select(_REACH_COLUMNS, _reach_select(classroom_ids)))
+
+
+def rebuild():
+    """Every summary row computed again from the work (not committed): (work rows, reach rows)."""
+    _write_work()
+    _write_reach()
+    count = select(func.count())
+    return (db.session.scalar(count.select_from(WorkSummary)), db.session.scalar(count.select_from(ReachSummary)))
+
+
+def refresh(touched):
+    """Compute again the rows `touched` names: {"pairs": {(assignment, student)}, "assignments":
+    {ids}, "classes": {ids}} or EVERYTHING. Not committed."""
+    if touched == EVERYTHING or EVERYTHING in touched:
+        rebuild()
+        return
+    ac, E = assignment_classroom, Enrollment
+    if len(touched.get("pairs", ())) > MANY_PAIRS:  # a bulk load: whole assignments, not one pair at a time
+        touched = {**touched, "assignments": set(touched.get("assignments", ())) | {a for a, _s in touched["pairs"]},
+                   "pairs": set()}
+    by_class = {}  # classroom -> assignments whose rows in that class change
+    pairs = touched.get("pairs", set()) - {(a, s) for a, s in touched.get("pairs", set())
+                                           if a in touched.get("assignments", set())}
+    for aid, sid in sorted(pairs):
+        rooms = db.session.execute(select(ac.c.classroom_id).join(E, E.classroom_id == ac.c.classroom_id)
+                                   .where(ac.c.assignment_id == aid, E.student_id == sid)).scalars()
+        for cid in rooms:
+            by_class.setdefault(cid, set()).add(aid)
+    whole_classes = set(touched.get("classes", ()))
+    assignments = sorted(touched.get("assignments", ()))
+    classes = whole_classes | set(by_class)
+    if assignments:
+        W = WorkSummary
+        classes |= set(db.session.scalars(select(W.classroom_id).where(W.assignment_id.in_(assignments))))
+        classes |= set(db.session.scalars(select(ac.c.classroom_id).where(ac.c.assignment_id.in_(assignments))))
+    if not classes and not assignments:
+        return
+    # Every row written belongs to one of these classes: whoever refreshes a class waits for the
+    # one refreshing it before (PostgreSQL; SQLite has one writer), and then reads what it committed.
+    db.session.execute(select(Classroom.id).where(Classroom.id.in_(sorted(classes))).order_by(Classroom.id)
+                       .with_for_update(key_share=True)).all()
+    if assignments:
+        _write_work(assignments)
+    for cid in sorted(whole_classes):
+        _write_work(None, [cid])
+    for cid, aids in sorted(by_class.items()):
+        if cid not in whole_classes:
+            _write_work(sorted(aids), [cid])
+    if classes:
+        _write_reach(sorted(classes))
+
+
+@summary_stale.connect
+def _on_stale(_sender, touched, **_payload):
+    if not touched:
+        return
+    try:
+        refresh(touched)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()  # the request's work is committed; `rebuild-report-summary` mends the rows
+        raise
+
+
+# --------------------------------------------------------------------------- what changed
+
+
+def _touched(session):
+    found = session.info.get(_TOUCHED)
+    if found is None:
+        found = session.info[_TOUCHED] = {"pairs": set(), "assignments": set(), "classes": set()}
+        events.announce(summary_stale, session=session, touched=found)
+    return found
+
+
+def _table(obj):
+    return getattr(type(obj), "__tablename__", None)
+
+
+def _note(session, table, obj):
+    touched = _touched(session)
+    if table in _WORK:
+        if obj.assignment_id is None or obj.student_id is None:
+            touched[EVERYTHING] = True
+        else:
+            touched["pairs"].add((obj.assignment_id, obj.student_id))
+    elif table == "assignment":
+        touched["assignments"].add(obj.id)
+        if obj in session.deleted:
+            with session.no_autoflush:
+                touched["classes"].update(c.id for c in obj.classrooms)
+    elif table == "enrollment":
+        if obj.classroom_id is None:
+            touched[EVERYTHING] = True
+        touched["classes"].add(obj.classroom_id)
+        committed = attributes.instance_state(obj).committed_state.get("classroom_id")
+        if isinstance(committed, int):
+            touched["classes"].add(committed)
+    elif table == "classroom":
+        touched["classes"].add(obj.id)
+
+
+@event.listens_for(EventSession, "before_flush")
+def _before_flush(session, _context, _instances):
+    for obj in session.new:
+        if _table(obj) in _WATCHED:
+            session.info.setdefault(_NEW, []).append(obj)  # its ids are known after the flush
+    for obj in list(session.dirty) + list(session.deleted):
+        table = _table(obj)
+        if table not in _WATCHED:
+            continue
+        if obj not in session.deleted:
+            if not session.is_modified(obj):
+                continue
+            changed = set(attributes.instance_state(obj).committed_state)
+            if table in _QUIET and changed <= _QUIET[table]:
+                continue
+        _note(session, table, obj)
+
+
+@event.listens_for(EventSession, "after_flush")
+def _after_flush(session, _context):
+    for obj in session.info.pop(_NEW, ()):
+        _note(session, _table(obj), obj)
+
+
+def _equalities(clause, found):
+    """{column name: value} of the `column = value` comparisons ANDed in a WHERE clause."""
+    from sqlalchemy.sql import operators
+    from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList, ColumnElement
+
+    if isinstance(clause, BooleanClauseList) and clause.operator is operators.and_:
+        for part in clause.clauses:
+            _equalities(part, found)
+    elif isinstance(clause, BinaryExpression) and clause.operator is operators.eq:
+        left, right = clause.left, clause.right
+        if isinstance(right, BindParameter) and isinstance(left, ColumnElement) and hasattr(left, "name"):
+            found[left.name] = right.effective_value
+    return found
+
+
+def _inserted_rows(orm_execute_state):
+    """The rows an INSERT sends: its VALUES, or its parameter list (executemany)."""
+    values = getattr(orm_execute_state.statement, "_values", None) or {}
+    row = {getattr(column, "key", column): getattr(value, "effective_value", value) for column, value in values.items()}
+    parameters = orm_execute_state.parameters
+    if isinstance(parameters, dict):
+        return [{**row, **parameters}]
+    if parameters:
+        return [{**row, **p} for p in parameters]
+    return [row]
+
+
+def _object(session, table, row_id):
+    model = {"attempt": Attempt, "submission": Submission, "material_view": MaterialView}.get(table)
+    if model is None or row_id is None:
+        return None
+    return session.identity_map.get(session.identity_key(model, (row_id,)))
+
+
+@event.listens_for(EventSession, "do_orm_execute")
+def _statement(orm_execute_state):
+    """UPDATE, DELETE and INSERT statements sent through the session: what they touch from their
+    VALUES or WHERE clause (`assignment_id = … AND student_id = …`, `id = …` of a row the session
+    holds, `classroom_id = …`), everything when it cannot be told."""
+    state = orm_execute_state
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    statement = state.statement
+    table = getattr(getattr(statement, "table", None), "name", None)
+    if table not in _WATCHED:
+        return
+    session = state.session
+    if state.is_update:
+        values = {getattr(column, "key", column) for column in (getattr(statement, "_values", None) or {})}
+        if table in _QUIET and values and values <= _QUIET[table]:
+            return
+    touched = _touched(session)
+    if state.is_insert:
+        for row in _inserted_rows(state):
+            if table in _WORK and row.get("assignment_id") is not None and row.get("student_id") is not None:
+                touched["pairs"].add((row["assignment_id"], row["student_id"]))
+            elif table == "assignment_classroom" and row.get("assignment_id") is not None:
+                touched["assignments"].add(row["assignment_id"])
+            elif table == "enrollment" and row.get("classroom_id") is not None:
+                touched["classes"].add(row["classroom_id"])
+            elif table != "assignment" and table != "classroom":  # new ones have no work yet
+                touched[EVERYTHING] = True
+        return
+    where = {}
+    for criterion in getattr(statement, "_where_criteria", ()):
+        _equalities(criterion, where)
+    if table in _WORK:
+        if "assignment_id" in where and "student_id" in where:
+            touched["pairs"].add((where["assignment_id"], where["student_id"]))
+            return
+        found = _object(session, table, where.get("id"))
+        if found is not None:
+            touched["pairs"].add((found.assignment_id, found.student_id))
+            return
+    elif table in ("assignment", "assignment_classroom"):
+        key = "id" if table == "assignment" else "assignment_id"
+        if where.get(key) is not None:
+            touched["assignments"].add(where[key])
+            return
+    elif table in ("enrollment", "classroom"):
+        key = "id" if table == "classroom" else "classroom_id"
+        if where.get(key) is not None:
+            touched["classes"].add(where[key])
+            return
+    touched[EVERYTHING] = True
+
+
+def _forget(session, *_args):
+    session.info.pop(_TOUCHED, None)
+    session.info.pop(_NEW, None)
+
+
+event.listen(EventSession, "after_commit", _forget)
+event.listen(EventSession, "after_rollback", _forget)
