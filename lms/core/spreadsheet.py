@@ -397,21 +397,26 @@ def write_xlsx_sheets(sheets):
     """An XLSX of several sheets, each (title, headers, rows), neutralised as `write_xlsx` does
     (report exports: a cover sheet, then one sheet per table). The header row is bold and frozen."""
     import openpyxl
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
+    # Write-only: rows stream to the file (a year-end workbook of 10,000 rows in a second, not
+    # minutes: a normal sheet measures itself on every access by row).
+    workbook = openpyxl.Workbook(write_only=True)
     bold = Font(bold=True)
     for title, headers, rows in sheets:
         sheet = workbook.create_sheet(title=title)
-        for row in [headers, *rows]:
-            sheet.append([formula_safe(value) for value in row])
-            for cell in sheet[sheet.max_row]:
+        sheet.freeze_panes = "A2"
+        for number, row in enumerate([headers, *rows]):
+            cells = []
+            for value in row:
+                cell = WriteOnlyCell(sheet, value=formula_safe(value))
                 if isinstance(cell.value, str):
                     cell.data_type = "s"
-        for cell in sheet[1]:
-            cell.font = bold
-        sheet.freeze_panes = "A2"
+                if number == 0:
+                    cell.font = bold
+                cells.append(cell)
+            sheet.append(cells)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
