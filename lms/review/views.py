@@ -139,8 +139,9 @@ def overview():
     # The reviewers of the item's subject group, minus its owner: whom `reassign` accepts.
     choices = {(e.item_type, e.item.id): [m for m in members.get(e.item.subject_id, [])
                                          if m.id != e.item.owner_id] for e in entries}
+    language = str(get_locale())
     return render_template("review/overview.html", summaries=services.queues_overview(), entries=entries,
-                           choices=choices)
+                           choices=choices, waited=lambda delta: waiting_label(delta, language))
 
 
 # --- one item -------------------------------------------------------------------------------
