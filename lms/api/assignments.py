@@ -21,7 +21,7 @@ from ..assignments.models import (
     assignment_classroom,
 )
 from ..core.authz import authorize
-from ..core.errors import NotFound, ValidationError, _
+from ..core.errors import Forbidden, NotFound, ValidationError, _
 from ..core.timeutil import iso
 from ..extensions import db
 from ..questions import types
@@ -168,7 +168,8 @@ def start_attempt(assignment_id):
     answer can be sent again)."""
     user = g.api_user
     assignment = load_assignment(assignment_id, user)
-    authorize(permissions.can_do(user, assignment), _("Chỉ học sinh được giao bài mới làm bài."))
+    if not permissions.can_do(user, assignment):  # the message only when refusing (it looks the language up)
+        raise Forbidden(_("Chỉ học sinh được giao bài mới làm bài."))
     current = attempts.open_attempt(assignment, user)
     if current is not None and attempts.settle(current):
         db.session.commit()  # submitted at its deadline, whatever this request comes to
@@ -195,11 +196,18 @@ def save_answers(attempt_id):
     """Autosave: {answers: {question_id: answer}} (idempotent; null clears one). Refused once the
     attempt is submitted or past its deadline (what was saved until then counts)."""
     user = g.api_user
-    attempt = load_attempt(attempt_id, user)
-    authorize(permissions.can_answer(user, attempt), _("Chỉ học sinh làm bài mới lưu câu trả lời."))
+    # The hot path reads the attempt's own row only (attempts.head); anyone but its student (404 or
+    # 403) and an attempt past its deadline (settled and committed first) go through load_attempt.
+    row = attempts.head(attempt_id)
+    if row is None or row.student_id != user.id or attempts.is_overdue(row):
+        load_attempt(attempt_id, user)
+        row = attempts.head(attempt_id)
+    # Its own student, still assigned to the work (read with the row). The message only when
+    # refusing: looking up the user's language costs as much as the rest of the save.
+    if not permissions.can_answer(user, row, row.assigned):
+        raise Forbidden(_("Chỉ học sinh làm bài mới lưu câu trả lời."))
     data = _json_body()
-    attempts.save_answers(attempt, user, data.get("answers"))
-    body = attempts.saved_json(attempt)
+    body = attempts.save_answers_to(row, user, data.get("answers"))
     db.session.commit()
     return body
 
@@ -210,15 +218,20 @@ def submit_attempt(attempt_id):
     """Submit and score. Sending it again (no answer came back, a double tap) answers the same
     result; it is never scored twice."""
     user = g.api_user
-    attempt = load_attempt(attempt_id, user)
-    authorize(permissions.can_answer(user, attempt), _("Chỉ học sinh làm bài mới nộp bài."))
+    # load_attempt's steps, with "still assigned" read in the same statement and no items (submit
+    # reads them after its write).
+    attempt, assigned = attempts.load_answering(attempt_id)
+    if attempt is None or not permissions.can_view_attempt(user, attempt):
+        raise NotFound()
+    if attempts.settle(attempt):
+        db.session.commit()
+        attempt, assigned = attempts.load_answering(attempt_id)
+    if not permissions.can_answer(user, attempt, assigned):
+        raise Forbidden(_("Chỉ học sinh làm bài mới nộp bài."))
     attempts.submit(attempt, user)
+    body = attempts.result_json(attempt, user)
     db.session.commit()
-    attempt = attempts.load(attempt_id)
-    body = attempts.attempt_json(attempt, user)
-    return {"id": attempt.id, "state": attempt.state, "score": body.get("score"), "max_score": body["max_score"],
-            "mark": body.get("mark"), "graded": body.get("graded", False), "late": attempt.late,
-            "auto_submitted": attempt.auto_submitted, "submitted_at": body["submitted_at"]}
+    return body
 
 
 @api_route("/assignments/<int:assignment_id>/views", methods=["POST"], tag="assignments",

@@ -24,10 +24,12 @@ Rules (issue 11, API.md):
 Functions take the actor explicitly, flush and never commit.
 """
 
+import functools
 import random
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -35,6 +37,7 @@ from ..core.errors import Conflict, NotFound, ValidationError, _
 from ..core.timeutil import as_utc, iso, utcnow
 from ..extensions import db
 from ..questions import types
+from ..questions.models import Question, QuestionVersion
 from . import grading, matrix, permissions
 from .models import AssignmentQuestion, Attempt, AttemptQuestion, AttemptState, ShowAnswers
 
@@ -44,7 +47,7 @@ SHUFFLED_OPTIONS = {"single_choice": "options", "multiple_choice": "options", "m
 SUBMIT_TRIES = 3
 
 __all__ = ["open_attempt", "start", "save_answers", "submit", "settle", "auto_submit_overdue", "rescore",
-           "attempt_json", "saved_json", "overall_mark", "attempts_of", "shows_score", "shows_answers", "is_overdue",
+           "attempt_json", "saved_json", "result_json", "head", "save_answers_to", "load_answering", "overall_mark", "attempts_of", "shows_score", "shows_answers", "is_overdue",
            "load"]
 
 
@@ -94,13 +97,19 @@ def _usage(assignment):
     return dict(rows)
 
 
-def _draw(assignment, rng):
-    """The AttemptQuestion rows of a new attempt: the hand-picked questions in their order, then
-    each matrix cell's draw; shuffled when the assignment says so, options too."""
-    pinned = db.session.scalars(db.select(AssignmentQuestion).where(AssignmentQuestion.assignment_id == assignment.id)
-                                .options(db.joinedload(AssignmentQuestion.question),
-                                         db.joinedload(AssignmentQuestion.version))
-                                .order_by(AssignmentQuestion.position, AssignmentQuestion.id)).all()
+def _pinned_rows(assignment):
+    """The assignment's pinned questions (id, cell, marks, version id), in their order: Core rows,
+    one statement (a start reads nothing else of them; a version's type and data come from
+    _pinned, read once per process)."""
+    return db.session.execute(
+        db.select(_PINNED.id, _PINNED.cell, _PINNED.marks, _PINNED.question_version_id)
+        .where(_PINNED.assignment_id == assignment.id).order_by(_PINNED.position, _PINNED.id)).all()
+
+
+def _draw(assignment, pinned, rng):
+    """The items of a new attempt ({assignment_question_id, position, option_order, marks}): the
+    hand-picked questions in their order, then each matrix cell's draw; shuffled when the
+    assignment says so, options too."""
     chosen = [row for row in pinned if row.cell is None]
     if assignment.matrix:
         by_id = {row.id: row for row in pinned}
@@ -115,16 +124,18 @@ def _draw(assignment, rng):
         chosen += [by_id[key] for cell in drawn for key in cell]
     if assignment.shuffle_questions:
         rng.shuffle(chosen)
+    versions = _pinned({row.question_version_id for row in chosen}) if assignment.shuffle_options else {}
     items = []
     for position, row in enumerate(chosen):
         option_order = None
-        key = SHUFFLED_OPTIONS.get(row.question.qtype)
-        if assignment.shuffle_options and key:
-            shown = types.get(row.question.qtype).public(row.version.data)
-            option_order = [entry["id"] for entry in shown.get(key, [])]
-            rng.shuffle(option_order)
-        items.append(AttemptQuestion(assignment_question_id=row.id, position=position, option_order=option_order,
-                                     marks=row.marks))
+        if assignment.shuffle_options:
+            qtype, data = versions[row.question_version_id]
+            key = SHUFFLED_OPTIONS.get(qtype.code)
+            if key:
+                option_order = [entry["id"] for entry in qtype.public(data).get(key, [])]
+                rng.shuffle(option_order)
+        items.append({"assignment_question_id": row.id, "position": position, "option_order": option_order,
+                      "marks": row.marks})
     return items
 
 
@@ -143,7 +154,8 @@ def start(assignment, student, now=None, rng=None):
     if current is not None:
         if not settle(current, now):
             return current, False
-    if not assignment.questions:
+    pinned = _pinned_rows(assignment)
+    if not pinned:
         raise Conflict("no_quiz", _("Bài tập này không có câu hỏi để làm."))
     if now < as_utc(assignment.open_at):
         raise Conflict("not_open", _("Bài chưa mở. Bạn có thể làm từ %(when)s.", when=_when(assignment.open_at)))
@@ -157,15 +169,17 @@ def start(assignment, student, now=None, rng=None):
     deadline = cutoff
     if assignment.time_limit_minutes:
         deadline = min(cutoff, now + timedelta(minutes=assignment.time_limit_minutes))
-    items = _draw(assignment, rng or random.Random())
+    items = _draw(assignment, pinned, rng or random.Random())
     attempt = Attempt(assignment_id=assignment.id, student_id=student.id, number=used + 1,
                       state=AttemptState.IN_PROGRESS.value, started_at=now, deadline_at=deadline,
-                      max_score=sum((item.marks for item in items), Decimal(0)), lock_version=1)
+                      max_score=sum((item["marks"] for item in items), Decimal(0)), lock_version=1)
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
-            attempt.items = items
             db.session.flush()
+            # The items in one statement (the ORM would insert them one by one to learn their ids).
+            db.session.execute(db.insert(AttemptQuestion.__table__),
+                               [{**item, "attempt_id": attempt.id} for item in items])
     except IntegrityError:
         # Another request of the same student started it first (a double tap, a resend).
         existing = open_attempt(assignment, student)
@@ -177,13 +191,15 @@ def start(assignment, student, now=None, rng=None):
 
 # --- answers --------------------------------------------------------------------------------------
 
-def _fresh_items(attempt):
+def _fresh_items(attempt, versions=True):
     """The attempt's items as the database holds them now (answers another request committed
-    since they were loaded included), with their pinned versions and questions: one statement."""
+    since they were loaded included), with their pinned rows and (`versions`) the pinned
+    versions and questions: one statement. Submitting reads the versions from _pinned instead."""
+    loaded = db.joinedload(AttemptQuestion.assignment_question)
+    options = (loaded.joinedload(AssignmentQuestion.version), db.joinedload(AttemptQuestion.assignment_question)
+               .joinedload(AssignmentQuestion.question)) if versions else (loaded,)
     items = db.session.scalars(
-        db.select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
-        .options(db.joinedload(AttemptQuestion.assignment_question).joinedload(AssignmentQuestion.version),
-                 db.joinedload(AttemptQuestion.assignment_question).joinedload(AssignmentQuestion.question))
+        db.select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).options(*options)
         .order_by(AttemptQuestion.position).execution_options(populate_existing=True)).unique().all()
     set_committed_value(attempt, "items", items)
     return items
@@ -202,70 +218,173 @@ def _closed(attempt):
                     {"state": attempt.state})
 
 
+# The autosave is the busiest request of a quiz (a class answering at once sends one per answer), so
+# its path is a handful of Core statements, built once: the attempt's own row (head), the guard
+# UPDATE, the items of the attempt (ids, pinned version ids, answers), one UPDATE for the changed
+# answers. No ORM entity is loaded; a pinned version's type and data are read once per process.
+
+PINNED_CACHE_SIZE = 5000
+
+
+# Core tables, not the mapped classes: an ORM statement is compiled again on every execution.
+_ATTEMPT, _ITEM, _PINNED = Attempt.__table__.c, AttemptQuestion.__table__.c, AssignmentQuestion.__table__.c
+
+
+@functools.cache
+def _head_statement():
+    return (db.select(_ATTEMPT.id, _ATTEMPT.assignment_id, _ATTEMPT.student_id, _ATTEMPT.state,
+                      _ATTEMPT.deadline_at, _ATTEMPT.auto_submitted,
+                      permissions.assigned_clause(_ATTEMPT.student_id, _ATTEMPT.assignment_id).label("assigned"))
+            .where(_ATTEMPT.id == db.bindparam("attempt_id")))
+
+
+def head(attempt_id):
+    """The attempt's own columns (id, assignment_id, student_id, state, deadline_at,
+    auto_submitted) and `assigned` (its student is still in one of the assignment's classes):
+    one row, one statement; None when there is no such attempt."""
+    return db.session.execute(_head_statement(), {"attempt_id": attempt_id}).first()
+
+
+@functools.cache
+def _guard_statement():
+    # Only while open and before its deadline: a submit (or the deadline job) that got there
+    # first leaves nothing to write (409), and one that comes later waits for this transaction
+    # (the row is locked until it ends) and then scores these answers.
+    return (db.update(Attempt.__table__).where(
+        _ATTEMPT.id == db.bindparam("attempt_id"), _ATTEMPT.state == AttemptState.IN_PROGRESS.value,
+        db.or_(_ATTEMPT.deadline_at.is_(None), _ATTEMPT.deadline_at >= db.bindparam("now", type_=_ATTEMPT.deadline_at.type)))
+            .values(lock_version=_ATTEMPT.lock_version + 1))
+
+
+@functools.cache
+def _items_statement():
+    return (db.select(_ITEM.id, _ITEM.answer, _PINNED.question_id, _PINNED.question_version_id)
+            .join_from(AttemptQuestion.__table__, AssignmentQuestion.__table__, _PINNED.id == _ITEM.assignment_question_id)
+            .where(_ITEM.attempt_id == db.bindparam("attempt_id")))
+
+
+@functools.cache
+def _answer_statement():
+    return (db.update(AttemptQuestion.__table__).where(_ITEM.id == db.bindparam("item_id"))
+            .values(answer=db.bindparam("new_answer", type_=_ITEM.answer.type),
+                    answered_at=db.bindparam("now", type_=_ITEM.answered_at.type)))
+
+
+def _pinned(version_ids):
+    """{version id: (question type, data)} for these pinned versions. A version never changes
+    (an edit makes a new one) and neither does a question's type, so each is read once per
+    application (per gunicorn worker) and kept; bounded, emptied when full."""
+    cache = current_app.extensions.setdefault("lms.pinned_versions", {})
+    missing = {v for v in version_ids if v not in cache}
+    if missing:
+        if len(cache) + len(missing) > PINNED_CACHE_SIZE:
+            cache.clear()
+        rows = db.session.execute(
+            db.select(QuestionVersion.id, Question.qtype, QuestionVersion.data)
+            .join(Question, Question.id == QuestionVersion.question_id)
+            .where(QuestionVersion.id.in_(missing))).all()
+        for version_id, qtype, data in rows:
+            cache[version_id] = (types.get(qtype), data)
+    return cache
+
+
+def _refuse_written(attempt_id):
+    """The 409 for a guard UPDATE that wrote nothing: submitted meanwhile, or past its deadline."""
+    state = head(attempt_id)
+    if state is not None and state.state != AttemptState.IN_PROGRESS:
+        return _closed(state)
+    return Conflict("attempt_closed", _("Đã hết giờ làm bài."), {"state": AttemptState.IN_PROGRESS.value})
+
+
+def _check_shape(answers):
+    if not isinstance(answers, dict):
+        raise ValidationError(_("Cần {answers: {mã câu hỏi: câu trả lời}}."), {"answers": "object"})
+
+
+def _write_answers(attempt_id, answers, now):
+    """Guard, check, write (the attempt known open, its student the actor, `answers` a dict):
+    returns {question id: answer} of every answer saved now. 409 when the guard writes nothing,
+    422 (nothing saved) when an answer does not fit its question."""
+    if db.session.execute(_guard_statement(), {"attempt_id": attempt_id, "now": now}).rowcount != 1:
+        raise _refuse_written(attempt_id)
+    # Read after the guard: compare with what is saved now (the attempt's row is ours until the
+    # end of the transaction), not with what was read before it.
+    rows = db.session.execute(_items_statement(), {"attempt_id": attempt_id}).all()
+    by_question = {str(row.question_id): row for row in rows}
+    pinned = _pinned({row.question_version_id for row in rows})  # all of them: submit needs them too
+    errors, changes, saved = {}, [], {key: row.answer for key, row in by_question.items()}
+    for key, raw in answers.items():
+        row = by_question.get(str(key))
+        name = f"answers.{str(key)[:20]}"
+        if row is None:
+            errors[name] = _("Câu hỏi này không có trong bài làm.")
+            continue
+        value = None
+        if raw is not None:
+            qtype, data = pinned[row.question_version_id]
+            try:
+                value = qtype.answer(data, raw)
+            except types.AnswerError as error:
+                errors[name] = str(error)
+                continue
+            except (TypeError, ValueError):  # a shape the type's check did not expect ([] where an id goes)
+                errors[name] = _("Câu trả lời không đúng dạng của câu hỏi.")
+                continue
+        if row.answer != value:
+            changes.append({"item_id": row.id, "new_answer": value, "now": now})
+            saved[str(row.question_id)] = value
+    if errors:
+        raise ValidationError(_("Có câu trả lời chưa hợp lệ."), errors)
+    if changes:
+        db.session.execute(_answer_statement(), changes)
+    return {key: value for key, value in saved.items() if value is not None}
+
+
 def save_answers(attempt, student, answers, now=None):
     """Save answers {question_id: answer} (autosave; idempotent; null clears an answer). Each
     answer is checked by its type (`answer()`): a bad one is a 422 naming `answers.<question_id>`
     and nothing of the request is saved. Refused (409) once submitted or past the deadline.
-    Returns the attempt."""
+    Returns the attempt (its items, when loaded, read again)."""
     _check_owner(attempt, student)
     now = now or utcnow()
     settle(attempt, now)
     if attempt.state != AttemptState.IN_PROGRESS:
         raise _closed(attempt)
-    if not isinstance(answers, dict):
-        raise ValidationError(_("Cần {answers: {mã câu hỏi: câu trả lời}}."), {"answers": "object"})
-    items = {str(item.assignment_question.question_id): item for item in attempt.items}
-    errors, cleaned = {}, []
-    for key, raw in answers.items():
-        item = items.get(str(key))
-        name = f"answers.{str(key)[:20]}"
-        if item is None:
-            errors[name] = _("Câu hỏi này không có trong bài làm.")
-            continue
-        if raw is None:
-            cleaned.append((item, None))
-            continue
-        question, version = item.assignment_question.question, item.assignment_question.version
-        try:
-            cleaned.append((item, types.get(question.qtype).answer(version.data, raw)))
-        except types.AnswerError as error:
-            errors[name] = str(error)
-        except (TypeError, ValueError):  # a shape the type's check did not expect ([] where an id goes)
-            errors[name] = _("Câu trả lời không đúng dạng của câu hỏi.")
-    if errors:
-        raise ValidationError(_("Có câu trả lời chưa hợp lệ."), errors)
-    # The attempt is written first, and only while open and before its deadline: a submit (or the
-    # deadline job) that got there first leaves nothing to write (409), and one that comes later
-    # waits for this transaction and then scores these answers.
-    written = db.session.execute(
-        db.update(Attempt).where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS.value,
-                                 db.or_(Attempt.deadline_at.is_(None), Attempt.deadline_at >= now))
-        .values(lock_version=Attempt.lock_version + 1).execution_options(synchronize_session=False)).rowcount
-    if written != 1:
-        db.session.refresh(attempt)
-        raise _closed(attempt) if attempt.state != AttemptState.IN_PROGRESS else \
-            Conflict("attempt_closed", _("Đã hết giờ làm bài."), {"state": attempt.state})
+    _check_shape(answers)
+    _write_answers(attempt.id, answers, now)
     set_committed_value(attempt, "lock_version", attempt.lock_version + 1)
-    _fresh_items(attempt)  # compare with what is saved now, not with what was read before the write
-    for item, value in cleaned:
-        if item.answer != value:
-            item.answer = value
-            item.answered_at = now
-    db.session.flush()
+    if "items" in attempt.__dict__:
+        _fresh_items(attempt)
     return attempt
+
+
+def save_answers_to(row, student, answers, now=None):
+    """save_answers for the attempt's `head` row (the API's autosave): the same rules and
+    refusals, without loading the attempt; the caller settles an attempt past its deadline
+    first (load it, settle, commit). Returns saved_json's shape."""
+    _check_owner(row, student)
+    now = now or utcnow()
+    if row.state != AttemptState.IN_PROGRESS:
+        raise _closed(row)
+    if is_overdue(row, now):
+        raise Conflict("attempt_closed", _("Đã hết giờ làm bài."), {"state": row.state})
+    _check_shape(answers)
+    saved = _write_answers(row.id, answers, now)
+    return _saved_body(row.id, row.state, row.deadline_at, saved, now)
 
 
 # --- submit ---------------------------------------------------------------------------------------
 
 def _score_items(attempt):
     """Each item's fraction by its type: unanswered 0; an answered essay None (the teacher grades it)."""
+    pinned = _pinned({item.assignment_question.question_version_id for item in attempt.items})
     for item in attempt.items:
-        question, version = item.assignment_question.question, item.assignment_question.version
         if item.answer is None:
             fraction = 0.0
         else:
+            qtype, data = pinned[item.assignment_question.question_version_id]
             try:
-                fraction = types.get(question.qtype).score(version.data, item.answer)
+                fraction = qtype.score(data, item.answer)
             except (KeyError, TypeError, ValueError, AttributeError):  # an answer the type no longer reads
                 fraction = 0.0
         item.fraction = None if fraction is None else \
@@ -325,7 +444,7 @@ def submit(attempt, student, now=None, auto=False):
     else:
         raise Conflict("attempt_busy", _("Bài làm đang được lưu ở nơi khác. Hãy thử nộp lại."))
     # Read the items after the write: every save that committed before it is in them.
-    _fresh_items(attempt)
+    _fresh_items(attempt, versions=False)
     _score_items(attempt)
     rescore(attempt)
     db.session.flush()
@@ -446,19 +565,42 @@ def attempt_json(attempt, viewer, now=None):
     return body
 
 
+def _saved_body(attempt_id, state, deadline_at, answers, now):
+    deadline = as_utc(deadline_at)
+    return {"id": attempt_id, "state": state, "deadline": iso(deadline),
+            "seconds_left": max(0, int((deadline - now).total_seconds()))
+            if deadline is not None and state == AttemptState.IN_PROGRESS else None,
+            "answers": answers}
+
+
 def saved_json(attempt, now=None):
     """What an autosave answers: {id, state, deadline, seconds_left, answers} (no questions)."""
-    now = now or utcnow()
-    deadline = as_utc(attempt.deadline_at)
-    return {"id": attempt.id, "state": attempt.state, "deadline": iso(deadline),
-            "seconds_left": max(0, int((deadline - now).total_seconds()))
-            if deadline is not None and attempt.state == AttemptState.IN_PROGRESS else None,
-            "answers": {str(item.assignment_question.question_id): item.answer
-                        for item in attempt.items if item.answer is not None}}
+    return _saved_body(attempt.id, attempt.state, attempt.deadline_at,
+                       {str(item.assignment_question.question_id): item.answer
+                        for item in attempt.items if item.answer is not None}, now or utcnow())
+
+
+def result_json(attempt, viewer):
+    """What a submit answers: {id, state, score, max_score, mark, graded, late, auto_submitted,
+    submitted_at} (score and mark null unless shows_score). Built from the attempt as submit
+    left it, before the commit (which would expire it and make this read it again)."""
+    with_score = shows_score(viewer, attempt)
+    return {"id": attempt.id, "state": attempt.state, "score": _number(attempt.score) if with_score else None,
+            "max_score": _number(attempt.max_score), "mark": _number(attempt.mark) if with_score else None,
+            "graded": with_score and attempt.state == AttemptState.SUBMITTED and not attempt.needs_grading,
+            "late": attempt.late, "auto_submitted": attempt.auto_submitted, "submitted_at": iso(attempt.submitted_at)}
+
+
+def load_answering(attempt_id):
+    """(attempt with its assignment, whether its student is still assigned to the work) in one
+    statement, or (None, False): what a submit needs before it reads the items itself."""
+    found = db.session.execute(
+        db.select(Attempt, permissions.assigned_clause(Attempt.student_id, Attempt.assignment_id).label("assigned"))
+        .where(Attempt.id == attempt_id).options(db.joinedload(Attempt.assignment))).first()
+    return (found[0], bool(found[1])) if found is not None else (None, False)
 
 
 def load(attempt_id):
     """One attempt with its assignment, items, pinned versions and questions (three statements)."""
     return db.session.scalar(db.select(Attempt).where(Attempt.id == attempt_id)
                              .options(db.joinedload(Attempt.assignment), *_items_loaded()))
-

@@ -34,14 +34,20 @@ def can_manage(user, assignment):
     return is_teacher(user) and assignment.teacher_id == user.id
 
 
+def assigned_clause(student_id, assignment_id):
+    """EXISTS (the student is enrolled in one of the assignment's classrooms), for a statement to
+    fold in: `student_id` and `assignment_id` are values or columns (attempts.head uses it)."""
+    return exists().where(
+        Enrollment.student_id == student_id,
+        Enrollment.classroom_id == assignment_classroom.c.classroom_id,
+        assignment_classroom.c.assignment_id == assignment_id)
+
+
 def is_assigned(user, assignment):
     """The student is enrolled in one of the assignment's classrooms."""
     if not is_student(user):
         return False
-    return db.session.scalar(select(exists().where(
-        Enrollment.student_id == user.id,
-        Enrollment.classroom_id == assignment_classroom.c.classroom_id,
-        assignment_classroom.c.assignment_id == assignment.id))) or False
+    return db.session.scalar(select(assigned_clause(user.id, assignment.id))) or False
 
 
 def can_view(user, assignment):
@@ -114,6 +120,9 @@ def can_view_attempt(user, attempt):
     return attempt.student_id == user.id or can_manage(user, attempt.assignment)
 
 
-def can_answer(user, attempt):
-    """Save answers and submit: the attempt's own student, still assigned to the work."""
-    return is_student(user) and attempt.student_id == user.id and is_assigned(user, attempt.assignment)
+def can_answer(user, attempt, assigned=None):
+    """Save answers and submit: the attempt's own student, still assigned to the work. `assigned`:
+    is_assigned when already read with the attempt (attempts.head, attempts.load_answering)."""
+    if not (is_student(user) and attempt.student_id == user.id):
+        return False
+    return is_assigned(user, attempt.assignment) if assigned is None else bool(assigned)
