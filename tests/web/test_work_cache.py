@@ -147,3 +147,25 @@ def test_an_answer_ends_at_its_next_moment_and_with_another_process(tmp_path):
     assert kept.get_or_set("u", ["a2"], lambda: compute(past)) == 6
     now = utcnow()
     assert work_cache.next_moment([None, now - DAY, now + DAY, now + 2 * DAY], now) == now + DAY
+
+
+def test_saving_answers_through_the_services_announces_nothing(app, quiz):
+    from lms.assignments import attempts
+    from lms.core import events
+    from lms.questions import types
+
+    pupil = user("hs.6a1.05")
+    attempt, _created = attempts.start(db.session.get(Assignment, quiz), pupil)
+    db.session.commit()
+    attempt = attempts.load(attempt.id)
+    item = attempt.items[0]
+    question, version = item.assignment_question.question, item.assignment_question.version
+    attempts.save_answers(attempt, pupil, {question.id: types.get(question.qtype).correct_answer(version.data)})
+    db.session.flush()
+    assert [payload for signal, payload in events.pending() if signal.name == "assignments.work-changed"
+            and payload["tags"]] == []
+    attempts.submit(attempt, pupil)
+    db.session.flush()
+    announced = [payload["tags"] for signal, payload in events.pending() if signal.name == "assignments.work-changed"]
+    assert announced == [{work_cache.assignment_tag(quiz), work_cache.student_tag(pupil.id)}]
+    db.session.commit()
