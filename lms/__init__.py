@@ -44,6 +44,7 @@ def create_app(test_config=None):
     from .materials import queries as _materials_queries  # noqa: F401  (empties the library cache)
     from .parents import jobs as _parents_jobs  # noqa: F401  (notices to parents)
     from .questions import jobs as _questions_jobs  # noqa: F401  (unconfirmed import previews swept)
+    from .reports import jobs as _reports_jobs  # noqa: F401  (the statistics' summary rows)
     from .schools import jobs as _schools_jobs  # noqa: F401
     from .search import jobs as _search_jobs  # noqa: F401  (indexes what the events announce)
 

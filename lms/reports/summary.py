@@ -7,8 +7,8 @@ ORM UPDATE/DELETE/INSERT sent through the session for the rows the statistics ar
 (attempts, submissions, material views, assignments and the classes they were given to, class
 lists, classes) and collects what they touch: an (assignment, student) pair, an assignment, a
 class, or, when a statement cannot be told, everything. `summary_stale` announces it
-(core/events.py), so only a commit changes the summary, and the receiver computes the touched rows
-again with the same statements `rebuild` runs for the whole table (the direct computation: one
+(core/events.py), so only a commit changes the summary, and a job (jobs.py) computes the touched
+rows again with the same statements `rebuild` runs for the whole table (the direct computation: one
 truth). `flask lms rebuild-report-summary` rebuilds everything (after a migration, a bulk load, or
 to check).
 """
@@ -213,18 +213,6 @@ def refresh(touched):
             _write_work(sorted(aids), [cid])
     if classes:
         _write_reach(sorted(classes))
-
-
-@summary_stale.connect
-def _on_stale(_sender, touched, **_payload):
-    if not touched:
-        return
-    try:
-        refresh(touched)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()  # the request's work is committed; `rebuild-report-summary` mends the rows
-        raise
 
 
 # --------------------------------------------------------------------------- what changed
