@@ -165,6 +165,11 @@ def start(assignment, student, now=None, rng=None):
     used = db.session.scalar(db.select(db.func.count(Attempt.id)).where(
         Attempt.assignment_id == assignment.id, Attempt.student_id == student.id)) or 0
     if used >= assignment.max_attempts:
+        # Counted after another request of the student committed its start (after our first look):
+        # that open attempt is the answer, not a refusal.
+        existing = open_attempt(assignment, student)
+        if existing is not None and not is_overdue(existing, now):
+            return existing, False
         raise Conflict("no_attempts_left", _("Bạn đã dùng hết %(n)s lượt làm bài này.", n=assignment.max_attempts))
     deadline = cutoff
     if assignment.time_limit_minutes:
