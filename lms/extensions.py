@@ -52,6 +52,18 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_inside_a_transaction(conn, name):
+    """pysqlite opens a transaction only before an INSERT/UPDATE/DELETE, so a SAVEPOINT that is a
+    transaction's first write would open one of its own, and its RELEASE would commit it: a later
+    rollback of the request would keep what the savepoint wrote (issue 10 found a StoredFile row
+    left so). Open the transaction first, as the savepoint's write would have. Reads before it
+    stay outside, as everywhere (no snapshot held from them)."""
+    dbapi_connection = conn.connection.dbapi_connection
+    if type(dbapi_connection).__module__.startswith("sqlite3") and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN")
+
+
 def init_app(app):
     from .core import i18n, jobs, text
 
