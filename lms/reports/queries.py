@@ -36,6 +36,7 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    tuple_,
     union,
     union_all,
 )
@@ -294,9 +295,10 @@ def items_by_state(f):
     return db.session.execute(union_all(*parts)).all()
 
 
-def review_decisions(f):
-    """(item_type, school_id, subject_id, grade, action, submitted_at, decided_at) of every decision
-    taken in the period, with the item's latest submission before it: one statement."""
+def _decisions(f, columns):
+    """The decisions taken in the period under the filters, with their hours from the item's latest
+    submission before them (None without one): a UNION ALL over materials and questions, each
+    decision finding its submission by one probe of ix_workflow_event_submitted."""
     decision, submit = WorkflowEvent, aliased(WorkflowEvent)
     submitted = (select(func.max(submit.at))
                  .where(submit.item_type == decision.item_type, submit.item_id == decision.item_id,
@@ -304,17 +306,85 @@ def review_decisions(f):
                  .scalar_subquery())
     parts = []
     for model in ITEM_MODELS:
-        parts.append(select(decision.item_type, model.school_id, model.subject_id, model.grade, decision.action,
-                            submitted.label("submitted_at"), decision.at.label("decided_at"))
+        named = {"item_type": decision.item_type, "school_id": model.school_id, "subject_id": model.subject_id,
+                 "grade": model.grade, "action": decision.action, "submitted_at": submitted,
+                 "decided_at": decision.at}
+        # The hours computed by the database: tens of thousands of datetime subtractions in Python
+        # cost more than the query at a city's size.
+        named["hours"] = _hours_between(submitted, decision.at)
+        parts.append(select(*(named[c].label(c) for c in columns))
                      .join(model, model.id == decision.item_id)
                      .where(decision.item_type == model.ITEM_TYPE, decision.action.in_(DECISIONS),
                             decision.at >= f.start, decision.at < f.end, *_item_conditions(model, f)))
-    rows = union_all(*parts).subquery("decision")
-    # The hours from submission to decision computed by the database: tens of thousands of
-    # datetime subtractions in Python cost more than the query at a city's size.
-    r = rows.c
-    return db.session.execute(select(r.item_type, r.school_id, r.subject_id, r.grade, r.action, r.submitted_at,
-                                     r.decided_at, _hours_between(r.submitted_at, r.decided_at).label("hours"))).all()
+    return union_all(*parts)
+
+
+def review_decisions(f):
+    """(item_type, school_id, subject_id, grade, action, submitted_at, decided_at, hours) of every
+    decision taken in the period, with the item's latest submission before it: one statement.
+    The dashboard reads `review_stats` instead (65,000 rows at city size)."""
+    return db.session.execute(_decisions(f, ("item_type", "school_id", "subject_id", "grade", "action",
+                                             "submitted_at", "decided_at", "hours"))).all()
+
+
+@dataclass
+class DecisionStats:
+    decisions: int = 0
+    approved: int = 0
+    median_hours: float | None = None
+    p90_hours: float | None = None
+
+
+def review_stats(f):
+    """{(item_type, subject_id, grade): DecisionStats} of the decisions taken in the period, and the
+    whole under the key None: one statement. On PostgreSQL the counts, median and 90th percentile
+    come grouped from the database (percentile_cont: the same linear interpolation as `percentile`),
+    a few rows for 65,000 decisions; SQLite sends each decision's group, approval and hours and
+    Python takes the percentiles."""
+    r = _decisions(f, ("item_type", "subject_id", "grade", "action", "hours")).subquery("decision").c
+    approve = Action.APPROVE.value
+    stats = {}
+    if db.engine.dialect.name == "postgresql":
+        query = (select(r.item_type, r.subject_id, r.grade, func.count(),
+                        func.sum(case((r.action == approve, 1), else_=0)),
+                        func.percentile_cont(0.5).within_group(r.hours),
+                        func.percentile_cont(0.9).within_group(r.hours))
+                 .group_by(func.grouping_sets(tuple_(r.item_type, r.subject_id, r.grade), tuple_())))
+        for item_type, subject_id, grade, n, approved, median, p90 in db.session.execute(query):
+            key = (item_type, subject_id, grade) if item_type is not None else None
+            stats[key] = DecisionStats(n, int(approved or 0), median, p90)
+        stats.setdefault(None, DecisionStats())
+        return stats
+    groups, everything = {}, ([], [0, 0])
+    for item_type, subject_id, grade, action, hours in db.session.execute(select(r.item_type, r.subject_id, r.grade,
+                                                                                 r.action, r.hours)):
+        for values, counts in (groups.setdefault((item_type, subject_id, grade), ([], [0, 0])), everything):
+            counts[0] += 1
+            counts[1] += action == approve
+            if hours is not None:
+                values.append(hours)
+    for key, (values, (n, approved)) in [*groups.items(), (None, everything)]:
+        stats[key] = DecisionStats(n, approved, percentile(values, 0.5), percentile(values, 0.9))
+    return stats
+
+
+def review_tables(stats, waiting, now=None):
+    """(the whole's ReviewSummary, {(item_type, subject_id, grade): ReviewSummary}) from
+    `review_stats` and the `queue_now` rows."""
+    now = now or utcnow()
+    queued = {}
+    for w in waiting:
+        queued.setdefault((w.item_type, w.subject_id, w.grade), []).append(w)
+    keys = set(queued) | {k for k in stats if k is not None}
+    grouped = {k: _review(stats.get(k, DecisionStats()), queued.get(k, []), now) for k in keys}
+    return _review(stats.get(None, DecisionStats()), waiting, now), grouped
+
+
+def _review(decided, waiting, now):
+    ages = [(now - _as_utc(w.submitted_at)).total_seconds() / 86400 for w in waiting if w.submitted_at]
+    return ReviewSummary(decisions=decided.decisions, approved=decided.approved, median_hours=decided.median_hours,
+                         p90_hours=decided.p90_hours, waiting=len(waiting), oldest_days=max(ages) if ages else None,
+                         median_wait_days=percentile(ages, 0.5))
 
 
 def _hours_between(start, end):

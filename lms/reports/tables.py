@@ -64,7 +64,7 @@ def build(f, schools, subjects, with_dx=True, teachers_listed=True):
     teacher_rows = queries.teacher_activity(f)
     by_school, _total = queries.teacher_summary(teacher_rows)
     items = queries.items_by_state(f)
-    decisions, waiting = queries.review_decisions(f), queries.queue_now(f)
+    decided, waiting = queries.review_stats(f), queries.queue_now(f)
     class_rows = queries.assignment_stats(f)
     totals = queries.assignment_school_totals(f, class_rows)
     topic_totals, covered = queries.topic_totals(f), queries.coverage(queries.covered_topics(f))
@@ -118,8 +118,7 @@ def build(f, schools, subjects, with_dx=True, teachers_listed=True):
          for (t, s, g), c in sorted(counts.items(), key=lambda kv: (kv[0][0], _subject_pos(subjects, kv[0][1]),
                                                                       kv[0][2]))])
 
-    report.review = queries.review_summary(decisions, waiting)
-    grouped = queries.review_by(decisions, waiting, lambda r: (r.item_type, r.subject_id, r.grade))
+    report.review, grouped = queries.review_tables(decided, waiting)
     review_rows = []
     for (t, s, g), summary in sorted(grouped.items(), key=lambda kv: (kv[0][0], _subject_pos(subjects, kv[0][1]),
                                                                      kv[0][2])):

@@ -119,7 +119,12 @@ class WorkflowEvent(db.Model):
     """One transition of one item: the audit log, written in the transaction that made it."""
 
     __tablename__ = "workflow_event"
-    __table_args__ = (db.Index("ix_workflow_event_item", "item_type", "item_id"),)
+    __table_args__ = (
+        db.Index("ix_workflow_event_item", "item_type", "item_id"),
+        # The reports' time to decision: each decision's latest submission before it, one
+        # index-only probe (reports/queries.py, review_stats).
+        db.Index("ix_workflow_event_item_action_at", "item_type", "item_id", "action", "at"),
+    )
 
     id = db.Column(db.Integer, primary_key=True)
     item_type = db.Column(db.String(20), nullable=False)

@@ -71,6 +71,38 @@ def test_review_approval_rate_median_p90_and_queue_age(world):
     assert summary.oldest_days == pytest.approx(3, abs=0.01)
 
 
+def test_review_stats_grouped_by_the_database_equal_the_decisions(world):
+    """review_stats (percentile_cont on PostgreSQL, Python on SQLite) gives what the per-decision
+    rows give, per (type, subject, grade) and for the whole."""
+    f = filters(world)
+    decisions, waiting = queries.review_decisions(f), queries.queue_now(f)
+    whole, grouped = queries.review_tables(queries.review_stats(f), waiting)
+    expected = queries.review_by(decisions, waiting, lambda r: (r.item_type, r.subject_id, r.grade))
+    expected[None] = queries.review_summary(decisions, waiting)
+    assert set(grouped) == set(expected) - {None}
+    for key, summary in [*grouped.items(), (None, whole)]:
+        want = expected[key]
+        assert (summary.decisions, summary.approved, summary.waiting) == (want.decisions, want.approved, want.waiting)
+        for name in ("median_hours", "p90_hours", "oldest_days"):
+            assert getattr(summary, name) == pytest.approx(getattr(want, name), abs=1e-6)
+    assert (whole.decisions, whole.approved) == (3, 2)
+    assert (whole.median_hours, whole.p90_hours) == (pytest.approx(24), pytest.approx(24 + 0.8 * 24))
+    empty = queries.review_stats(filters(world, subject=db.session.scalar(
+        db.select(Subject).where(Subject.code == "gdcd"))))
+    assert empty[None].decisions == 0 and empty[None].median_hours is None
+
+
+def test_postgresql_connections_run_without_jit(app):
+    from lms.config import jit_off
+
+    assert jit_off({"pool_pre_ping": True, "connect_args": {"options": "-c statement_timeout=5000"}}) == {
+        "pool_pre_ping": True, "connect_args": {"options": "-c statement_timeout=5000 -c jit=off"}}
+    if db.engine.dialect.name == "postgresql":
+        assert db.session.scalar(db.text("SHOW jit")) == "off"
+    else:
+        assert "connect_args" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+
+
 def test_percentile_is_the_linear_interpolation():
     assert queries.percentile([], 0.5) is None
     assert queries.percentile([5], 0.9) == 5
