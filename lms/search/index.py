@@ -29,9 +29,9 @@ import threading
 import time
 import uuid
 from array import array
-from collections import Counter
+from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, compress, islice, repeat
 from operator import add as plus
 from operator import eq, gt, mul, truediv
 
@@ -57,6 +57,18 @@ TITLE_WEIGHT = 3
 # document holding fewer; then each accented form typed that it holds exactly (above a folded match).
 PHRASE_TIER = 1_000_000.0
 EXACT_TIER = 1_000.0
+# A term held by many documents (a "của", a "và", a bigram like "cua va": at least DENSE_MIN documents
+# and 1/DENSE_SHARE of them) is read once per index generation into a DenseTerm: a bitset (a Python
+# int, bit d for document d) and its weights in an array over all documents. Counts, facets,
+# filters and permissions of such terms are then ANDs and popcounts of ints, their weights array
+# lookups: no postings decoded per query. At most DENSE_TERMS of them per generation (least recently
+# used dropped), about 4.1 bytes a document each (420 KB at 100k documents).
+DENSE_MIN = 1_000
+DENSE_SHARE = 16
+DENSE_TERMS = 48
+# More hits than this: the ranking first looks for the top among the hits holding every bigram (and
+# then every accented form) typed, the documents the tiers put first (see Index._candidates).
+CASCADE_MIN = 1_000
 
 
 class TermsField(fields.FieldType):
@@ -355,6 +367,36 @@ class Scope:
 
 POOL_STATES = {"submitted", "in_review"}
 
+_TO_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
+_EXPAND = [bytes((byte >> i) & 1 for i in range(8)) for byte in range(256)]
+
+
+def _bits_of_mask(mask):
+    """A bitset (bit d set where mask[d] is 1) from a bytes-like of 0 and 1 bytes."""
+    return int(bytes(mask).translate(_TO_DIGITS)[::-1] or b"0", 2)
+
+
+def _mask_of_bits(bits, size):
+    """The bytes (0 or 1 at d) of a bitset over `size` documents (at least `size` long)."""
+    return b"".join(map(_EXPAND.__getitem__, bits.to_bytes((size + 7) // 8 or 1, "little")))
+
+
+class DenseTerm:
+    """A common term's postings over one generation: `bits` (bit d: live document d holds it), `tf`
+    (array of the weights over every document, 0.0 where absent) and `df` (live documents holding it)."""
+
+    __slots__ = ("bits", "tf", "df")
+
+    def __init__(self, bits, tf):
+        self.bits, self.tf, self.df = bits, tf, bits.bit_count()
+
+    def __len__(self):
+        return self.df
+
+    def holding(self, docs):
+        """The documents of `docs` (a list) that hold the term."""
+        return list(compress(docs, map(self.tf.__getitem__, docs)))
+
 
 class Snapshot:
     """One generation of the index with what searches need from it, computed once: the reader,
@@ -372,6 +414,7 @@ class Snapshot:
         for leaf, base in self.leaves:
             if leaf.has_deletions():
                 deleted.update(base + d for d in leaf.deleted_docs_set)
+        self.deleted = frozenset(deleted)
         self.meta = []
         if reader.has_column("meta"):
             for docnum, raw in enumerate(reader.column_reader("meta")):
@@ -389,6 +432,7 @@ class Snapshot:
         self._sets = {}
         self._combos = None
         self._by_tiebreak = None
+        self._dense = OrderedDict()
         self._lock = threading.Lock()
 
     def by_tiebreak(self):
@@ -396,6 +440,15 @@ class Snapshot:
         if self._by_tiebreak is None:
             self._by_tiebreak = sorted(self.live, key=self.tiebreak.__getitem__, reverse=True)
         return self._by_tiebreak
+
+    def by_newest(self):
+        """The live documents, newest first (ties as the tiebreak orders them; computed once)."""
+        key = ("by_newest",)
+        found = self._sets.get(key)
+        if found is None:
+            sort_at, tiebreak = self.sort_at, self.tiebreak
+            found = self._sets[key] = sorted(self.live, key=lambda d: (sort_at[d], tiebreak[d]), reverse=True)
+        return found
 
     def _norms(self, lengths):
         live = [n for d, n in enumerate(lengths) if self.meta[d] is not None]
@@ -413,6 +466,65 @@ class Snapshot:
             i = M[name]
             found = frozenset(d for d, m in enumerate(self.meta) if m is not None and m[i] == value)
             self._sets[key] = found
+        return found
+
+    def bits_of(self, docs):
+        """The bitset of the documents `docs` (any iterable of document numbers)."""
+        mask = bytearray(len(self.meta))
+        deque(map(mask.__setitem__, docs, repeat(1)), 0)
+        return _bits_of_mask(mask)
+
+    def bits_with(self, name, value):
+        """docs_with as a bitset (cached per generation)."""
+        key = ("bits", name, value)
+        found = self._sets.get(key)
+        if found is None:
+            found = self._sets[key] = self.bits_of(self.docs_with(name, value))
+        return found
+
+    def facet_values(self, name):
+        """The values of facet `name` some live document has."""
+        key = ("values", name)
+        found = self._sets.get(key)
+        if found is None:
+            i = FACETS.index(name)
+            found = self._sets[key] = sorted({t[i] for t in self.combos()[1] if t[i]})
+        return found
+
+    @property
+    def dense_min(self):
+        return max(DENSE_MIN, self.count // DENSE_SHARE)
+
+    def dense(self, fieldname, term, force=False):
+        """The DenseTerm of `term` when it is in dense_min documents or more (or `force`), else None;
+        read once per generation, kept while among the DENSE_TERMS most recently used."""
+        key = (fieldname, term)
+        with self._lock:
+            found = self._dense.get(key)
+            if found is not None:
+                self._dense.move_to_end(key)
+                return found
+        if not force and self.doc_frequency(fieldname, term) < self.dense_min:
+            return None
+        size = len(self.meta)
+        tf, mask = array("f", bytes(4 * size)), bytearray(size)
+        btext = term.encode("utf-8")
+        for leaf, base in self.leaves:
+            try:
+                matcher = leaf.postings(fieldname, btext)
+            except Exception:  # noqa: BLE001 - absent term
+                continue
+            for ids, weights in _blocks(getattr(matcher, "child", matcher), base):
+                ids = list(ids)
+                deque(map(tf.__setitem__, ids, weights), 0)
+                deque(map(mask.__setitem__, ids, repeat(1)), 0)
+        for docnum in self.deleted:
+            tf[docnum], mask[docnum] = 0.0, 0
+        found = DenseTerm(_bits_of_mask(mask), tf)
+        with self._lock:
+            self._dense[key] = found
+            while len(self._dense) > DENSE_TERMS:
+                self._dense.popitem(last=False)
         return found
 
     def docs_with_any(self, name, values):
@@ -464,7 +576,14 @@ class Snapshot:
         is rare, else probed for those documents only)."""
         if not docs:
             return {}
-        if self.has_deletions or self.doc_frequency(fieldname, term) <= 8 * len(docs):
+        with self._lock:
+            cached = self._dense.get((fieldname, term))
+        if cached is not None:
+            return cached
+        df = self.doc_frequency(fieldname, term)
+        if df >= self.dense_min and df <= 8 * len(docs):
+            return self.dense(fieldname, term)
+        if self.has_deletions or df <= 8 * len(docs):
             return self.postings(fieldname, term)
         found = {}
         btext = term.encode("utf-8")
@@ -524,19 +643,33 @@ def _best(docs, scores, tiebreak, by_tiebreak, wanted):
     return above + chosen
 
 
+def _ordered(counts):
+    """A facet's {value: count}, most first, ties by value (the same order whichever way counted)."""
+    return dict(sorted(counts.items(), key=lambda pair: (-pair[1], pair[0])))
+
+
 def _tiebreak(item):
     item_type, _sep, item_id = item.partition(":")
     return -(int(item_id) * 2 + (item_type != "material"))
 
 
 def _read_blocks(matcher, base, found):
-    """Every (id, weight) of a Whoosh 3 leaf matcher, block by block: each block's pickled (id
+    """Every (id, weight) of a Whoosh 3 leaf matcher into `found`, block by block."""
+    for ids, weights in _blocks(matcher, base):
+        found.update(zip(ids, weights, strict=False))  # weights may repeat
+
+
+def _blocks(matcher, base):
+    """(ids, weights) iterables of each block of a Whoosh 3 leaf matcher: each block's pickled (id
     deltas, weights) decoded with C-level iterators (Whoosh's own decoding is a Python generator
-    step per posting, most of a common term's cost)."""
+    step per posting, most of a common term's cost). `weights` may be longer than `ids`."""
     if not hasattr(matcher, "_read_data"):
+        ids, weights = [], []
         while matcher.is_active():
-            found[base + matcher.id()] = matcher.weight()
+            ids.append(base + matcher.id())
+            weights.append(matcher.weight())
             matcher.next()
+        yield ids, weights
         return
     while matcher.is_active():
         if matcher._data is None:
@@ -548,7 +681,7 @@ def _read_blocks(matcher, base, found):
             weights = repeat(1.0)
         elif isinstance(weights, float):
             weights = repeat(weights)
-        found.update(zip(accumulate(deltas), weights, strict=False))  # weights may repeat
+        yield accumulate(deltas), weights
         matcher._next_block()
 
 
@@ -589,74 +722,130 @@ class Index:
     def search(self, scope, query, filters=None, sort="relevance", offset=0, limit=20):
         """Match `query` (analysis.QueryTerms; empty: every document), keep what `scope` allows and
         `filters` ({meta field: value}) ask, rank (BM25 over syllables, bigrams and exact-accent
-        terms) or sort by date, count, and compute the facets of what is left."""
+        terms) or sort by date, count, and compute the facets of what is left.
+
+        When even the rarest syllable is a dense term (every syllable in many documents: a "của",
+        "của và thực cho"), the hits, the count and the facets are ANDs and popcounts of the
+        generation's bitsets; otherwise the rarest syllable's postings are read and the others
+        probed for the candidates left."""
         snap = self.snapshot()
-        visible = self._visible(snap, scope)
-        wanted_sets = [snap.docs_with(name, str(value)) for name, value in (filters or {}).items()
-                       if value not in (None, "")]
+        filters = [(name, str(value)) for name, value in (filters or {}).items() if value not in (None, "")]
         found = Found()
-        if query:
-            # The rarest syllable's postings first; the others only where candidates are left (a
-            # common syllable is probed for those few documents rather than read whole).
-            order = sorted(query.syllables, key=lambda term: snap.doc_frequency("f", term))
-            first = snap.postings("f", order[0])
-            hits = visible.intersection(first)
-            for wanted_set in wanted_sets:
-                hits &= wanted_set
-            lists = [(order[0], first)]
-            for term in order[1:]:
-                postings = snap.weights("f", term, hits)
-                hits = {d for d in hits if d in postings}
-                lists.append((term, postings))
+        size = len(snap.meta)
+        order = sorted(query.syllables, key=lambda term: snap.doc_frequency("f", term)) if query else []
+        hit_bits = mask = None
+        if order and snap.dense("f", order[0]) is not None:
+            hit_bits = self._visible_bits(snap, scope)
+            for name, value in filters:
+                hit_bits &= snap.bits_with(name, value)
+            lists = []
+            for term in order:
+                dense = snap.dense("f", term, force=True)
+                hit_bits &= dense.bits
+                lists.append((term, dense))
+            found.total = hit_bits.bit_count()
+            found.facets = self._facets_of_bits(snap, hit_bits)
+            if not found.total:
+                return found, snap
+            mask = _mask_of_bits(hit_bits, size)
+            hits = list(compress(range(size), mask))
         else:
-            lists, hits = [], set(visible)
-            for wanted_set in wanted_sets:
-                hits &= wanted_set
-        found.total = len(hits)
-        found.facets = self._facets(snap, hits)
-        if not hits:
-            return found, snap
+            visible = self._visible(snap, scope)
+            wanted_sets = [snap.docs_with(name, value) for name, value in filters]
+            if order:
+                # The rarest syllable's postings first; the others only where candidates are left
+                # (a common syllable is probed for those few documents rather than read whole).
+                first = snap.postings("f", order[0])
+                hits = visible.intersection(first)
+                for wanted_set in wanted_sets:
+                    hits &= wanted_set
+                lists = [(order[0], first)]
+                for term in order[1:]:
+                    postings = snap.weights("f", term, hits)
+                    if isinstance(postings, DenseTerm):
+                        hits = set(postings.holding(list(hits)))
+                    else:
+                        hits = {d for d in hits if d in postings}
+                    lists.append((term, postings))
+            else:
+                lists, hits = [], set(visible)
+                for wanted_set in wanted_sets:
+                    hits &= wanted_set
+            found.total = len(hits)
+            found.facets = self._facets(snap, hits)
+            if not hits:
+                return found, snap
         wanted = offset + limit
         if query and sort == "relevance":
-            docs, scores = self._score(snap, query, hits, lists)
-            page = _best(docs, scores, snap.tiebreak, snap.by_tiebreak(), wanted)[offset:wanted]
+            docs, scores = self._score(snap, query, hits, lists, wanted, hit_bits)
+            if any(scores):
+                page = _best(docs, scores, snap.tiebreak, snap.by_tiebreak(), wanted)
+            else:  # nothing ranks (a single "của"): the first in the tiebreak order
+                member = mask.__getitem__ if mask is not None and len(docs) == len(hits) else set(docs).__contains__
+                page = [(0.0, d) for d in islice(filter(member, snap.by_tiebreak()), wanted)]
+            page = page[offset:wanted]
             found.docnums = [d for _s, d in page]
             found.scores = [s for s, _d in page]
         else:
-            sort_at, tiebreak = snap.sort_at, snap.tiebreak
-            top = heapq.nlargest(wanted, hits, key=lambda d: (sort_at[d], tiebreak[d]))
+            if len(hits) * 64 >= size:  # many: the first of the snapshot's newest-first order
+                member = mask.__getitem__ if mask is not None else hits.__contains__
+                top = list(islice(filter(member, snap.by_newest()), wanted))
+            else:
+                sort_at, tiebreak = snap.sort_at, snap.tiebreak
+                top = heapq.nlargest(wanted, hits, key=lambda d: (sort_at[d], tiebreak[d]))
             found.docnums = top[offset:wanted]
             found.scores = [0.0] * len(found.docnums)
         return found, snap
 
-    def _visible(self, snap, scope):
+    def _published_and_work(self, snap, scope):
         key = ("visible", scope.types)
         if key not in snap._sets:
             of_types = snap.docs_with_any("type", scope.types)
             snap._sets[key] = (frozenset(of_types & snap.docs_with("scope", "pub")),
                                frozenset(of_types & snap.docs_with("scope", "work")))
-        published, work = snap._sets[key]
+        return snap._sets[key]
+
+    def _mine(self, snap, scope, work):
+        """The working documents `scope` sees beyond the published ones."""
         if scope.all_work:
-            mine = set(work)
-        else:
-            mine = set()
-            if scope.owner:
-                mine |= work & snap.docs_with("owner", scope.owner)
-            if scope.school:
-                mine |= work & snap.docs_with("school", scope.school)
-            if scope.pool_subjects:
-                mine |= (work & snap.docs_with_any("state", POOL_STATES)
-                         & snap.docs_with_any("subject", scope.pool_subjects))
-            if scope.claimed_by:
-                mine |= work & snap.docs_with("claimed", scope.claimed_by)
-            if scope.reviewed:
-                mine |= work & snap.docs_with_any("item", scope.reviewed)
-        if not mine:
-            return published
+            return set(work)
+        mine = set()
+        if scope.owner:
+            mine |= work & snap.docs_with("owner", scope.owner)
+        if scope.school:
+            mine |= work & snap.docs_with("school", scope.school)
+        if scope.pool_subjects:
+            mine |= (work & snap.docs_with_any("state", POOL_STATES)
+                     & snap.docs_with_any("subject", scope.pool_subjects))
+        if scope.claimed_by:
+            mine |= work & snap.docs_with("claimed", scope.claimed_by)
+        if scope.reviewed:
+            mine |= work & snap.docs_with_any("item", scope.reviewed)
+        return mine
+
+    def _hidden(self, snap, published, mine):
         # One result per item: the working document replaces the published one.
         items = {snap.meta[d][M["item"]] for d in mine}
-        hidden = published & snap.docs_with_any("item", items)
-        return (published - hidden) | mine
+        return published & snap.docs_with_any("item", items)
+
+    def _visible(self, snap, scope):
+        published, work = self._published_and_work(snap, scope)
+        mine = self._mine(snap, scope, work)
+        if not mine:
+            return published
+        return (published - self._hidden(snap, published, mine)) | mine
+
+    def _visible_bits(self, snap, scope):
+        """_visible as a bitset: the published part's kept per generation."""
+        published, work = self._published_and_work(snap, scope)
+        key = ("visible-bits", scope.types)
+        bits = snap._sets.get(key)
+        if bits is None:
+            bits = snap._sets[key] = snap.bits_of(published)
+        mine = self._mine(snap, scope, work)
+        if not mine:
+            return bits
+        return (bits & ~snap.bits_of(self._hidden(snap, published, mine))) | snap.bits_of(mine)
 
     def _facets(self, snap, hits):
         ids, tuples = snap.combos()
@@ -666,19 +855,30 @@ class Index:
             for name, value in zip(FACETS, tuples[number], strict=True):
                 if value:
                     facets[name][value] += count
-        return {name: dict(counter.most_common()) for name, counter in facets.items()}
+        return {name: _ordered(counter) for name, counter in facets.items()}
 
-    def _score(self, snap, query, hits, syllable_lists):
+    def _facets_of_bits(self, snap, bits):
+        """_facets of the hits as a bitset: a popcount per facet value."""
+        facets = {}
+        for name in FACETS:
+            counts = {}
+            for value in snap.facet_values(name):
+                count = (bits & snap.bits_with(name, value)).bit_count()
+                if count:
+                    counts[value] = count
+            facets[name] = _ordered(counts)
+        return facets
+
+    def _score(self, snap, query, hits, syllable_lists, wanted, hit_bits=None):
         """BM25 summed over the query's syllables, its bigrams (PHRASE_WEIGHT) and the accented
-        forms typed (EXACT_WEIGHT), computed for the hits only: (documents, scores), two lists.
+        forms typed (EXACT_WEIGHT), computed for the hits that can reach the top `wanted`
+        (_candidates): (documents, scores), two lists.
 
         A part held by many of the hits is computed for all of them at once with C-level maps
         (a document without the term adds 0.0); a rare one (a bigram, an accented form) only for
         the documents holding it. Either way each document's score is the same sum in the same
         order, so the choice never changes a ranking."""
         n = max(snap.count, 1)
-        docs = list(hits)
-        scores = [0.0] * len(docs)
         parts = [(postings, "f", 1.0, 0.0, snap.live_df("f", term, postings)) for term, postings in syllable_lists]
         for bigram in query.bigrams:
             postings = snap.weights("f", bigram, hits)
@@ -686,6 +886,12 @@ class Index:
         for term in query.accented:
             postings = snap.weights("a", term, hits)
             parts.append((postings, "a", EXACT_WEIGHT, EXACT_TIER, snap.live_df("a", term, postings)))
+        docs = None
+        if len(hits) > CASCADE_MIN:
+            docs = self._candidates(snap, parts, hits, wanted, hit_bits)
+        if docs is None:
+            docs = list(hits)
+        scores = [0.0] * len(docs)
         norms, position = {}, None
         for postings, fieldname, weight, tier, df in parts:
             if not postings:
@@ -699,8 +905,9 @@ class Index:
                 continue
             idf = weight * math.log(1 + (n - df + 0.5) / (df + 0.5))
             k1 = (K1 + 1) * idf
-            if 3 * len(postings) >= len(docs):
-                tfs = list(map(postings.get, docs, repeat(0.0)))
+            dense = isinstance(postings, DenseTerm)
+            if dense or 3 * len(postings) >= len(docs):
+                tfs = list(map(postings.tf.__getitem__, docs)) if dense else list(map(postings.get, docs, repeat(0.0)))
                 if common:
                     added = map(mul, map(bool, tfs), repeat(tier))
                 else:
@@ -720,6 +927,40 @@ class Index:
                     if i is not None and tf:
                         scores[i] += tier if common else tier + tf * k1 / (tf + norm[d])
         return docs, scores
+
+    def _candidates(self, snap, parts, hits, wanted, hit_bits=None):
+        """The hits that can be among the `wanted` best, or None for all of them.
+
+        Each bigram typed that a document holds adds PHRASE_TIER, each accented form EXACT_TIER,
+        and the BM25 of every part together stays below `ceiling` (a part's term adds less than
+        (K1 + 1) × its idf, at most the idf of a term in one document). So when `wanted` of the
+        hits hold every bigram typed, none holding fewer can rank above them: only those are
+        scored (a phrase of common syllables, "của và thực cho", scores the few documents holding
+        the phrase's words as words, not the thousands holding its syllables); among them, likewise
+        for the accented forms typed while the ceiling stays below EXACT_TIER."""
+        n = max(snap.count, 1)
+        top_idf = math.log(1 + (n - 0.5) / 1.5)
+        ceiling = sum((K1 + 1) * weight * top_idf for _p, _f, weight, _t, _df in parts)
+        phrase = [p[0] for p in parts if p[3] == PHRASE_TIER and p[0]]
+        exact = [p[0] for p in parts if p[3] == EXACT_TIER and p[0]]
+        level = None
+        for group, tier, below in ((phrase, PHRASE_TIER, len(exact) * EXACT_TIER + ceiling),
+                                   (exact, EXACT_TIER, ceiling)):
+            if not group:
+                continue
+            if below >= tier:
+                break
+            if level is None:
+                level = hit_bits if hit_bits is not None else snap.bits_of(hits)
+            narrowed = level
+            for postings in group:
+                narrowed &= postings.bits if isinstance(postings, DenseTerm) else snap.bits_of(postings)
+            if narrowed.bit_count() < wanted:
+                break
+            level = narrowed
+        if level is None or level is hit_bits:
+            return None
+        return list(compress(range(len(snap.meta)), _mask_of_bits(level, len(snap.meta))))
 
     def suggest(self, word, limit=3):
         """Index terms close to `word` (edit distance 1, else 2), most frequent first."""
