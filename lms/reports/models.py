@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, UniqueConstraint
 from ..core.timeutil import utcnow
 from ..extensions import db
 
-__all__ = ["DxEntry", "ReachSummary", "WorkSummary"]
+__all__ = ["DxEntry", "MonthSummary", "ReachSummary", "WorkSummary"]
 
 
 class DxEntry(db.Model):
@@ -77,3 +77,22 @@ class ReachSummary(db.Model):
     school_year_id = db.Column(db.Integer, nullable=False)
     grade = db.Column(db.Integer, nullable=False)
     reached = db.Column(db.Integer, nullable=False, default=0)
+
+
+class MonthSummary(db.Model):
+    """Per class, subject and month (YYYY-MM in the district's zone): the quiz attempts its students
+    submitted for the assignments of that subject given to the class. Kept with WorkSummary, so the
+    monthly trend reads thousands of rows, not half a million attempts (issue 13)."""
+
+    __tablename__ = "report_month"
+    __table_args__ = (db.Index("ix_report_month_year_school", "school_year_id", "school_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    classroom_id = db.Column(db.Integer, db.ForeignKey("classroom.id", ondelete="CASCADE"), nullable=False,
+                             index=True)
+    subject_id = db.Column(db.Integer, nullable=True)
+    month = db.Column(db.String(7), nullable=False)
+    school_id = db.Column(db.Integer, nullable=False)
+    school_year_id = db.Column(db.Integer, nullable=False)
+    grade = db.Column(db.Integer, nullable=False)
+    attempts = db.Column(db.Integer, nullable=False, default=0)

@@ -47,8 +47,6 @@ from ..assignments.models import (
     Assignment,
     AssignmentKind,
     AssignmentQuestion,
-    Attempt,
-    AttemptState,
     Inquiry,
     assignment_classroom,
 )
@@ -60,7 +58,7 @@ from ..questions.models import Question
 from ..review.models import WorkflowEvent
 from ..review.workflow import Action, State
 from ..schools.models import Classroom, Enrollment, Guardian, School, SchoolYear, Subject, Teaching, Topic
-from .models import ReachSummary, WorkSummary
+from .models import MonthSummary, ReachSummary, WorkSummary
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 ONLINE_TARGET = 0.35  # the plan's target: on average 35% of the programme delivered online
@@ -183,6 +181,10 @@ def _given_in_year(f, assignment=Assignment):
 
 
 def _month(column):
+    return month_of(column)
+
+
+def month_of(column):
     """'YYYY-MM' of a timestamp in the district's zone."""
     if db.engine.dialect.name == "postgresql":
         return func.to_char(func.timezone(literal_column("'Asia/Ho_Chi_Minh'"), column), literal_column("'YYYY-MM'"))
@@ -677,8 +679,10 @@ def online_share(totals, covered, school_id=None):
 
 def monthly_trends(f):
     """{series: {"YYYY-MM": n}} for assignments given, materials approved and quiz attempts
-    submitted in the period, per month in the district's zone. One statement."""
-    A, M, T = Assignment, Material, Attempt
+    submitted in the period, per month in the district's zone. One statement. Attempts are those
+    of the students of the classes the assignment was given to (as every assignment statistic:
+    summary.py's rows per class and month)."""
+    A, M = Assignment, Material
     event = WorkflowEvent
     month = literal_column("month")
     given = (select(_constant("assignments").label("series"), _month(A.created_at).label("month"),
@@ -690,12 +694,14 @@ def monthly_trends(f):
                 .join(M, and_(event.item_type == M.ITEM_TYPE, M.id == event.item_id))
                 .where(event.action == Action.APPROVE.value, *_item_conditions(M, f, event.at))
                 .group_by(month))
-    attempts = (select(_constant("attempts").label("series"), _month(T.submitted_at).label("month"),
-                       func.count().label("n"))
-                .join(A, A.id == T.assignment_id)
-                .where(T.state == AttemptState.SUBMITTED.value, T.submitted_at >= f.start, T.submitted_at < f.end,
-                       *_given_in_year(f))
-                .group_by(month))
+    # Attempts from the summary's rows per class, subject and month (summary.py), not the
+    # half-million attempts of a city's year.
+    S, first = MonthSummary, int(f.year.name[:4])
+    attempts = (select(_constant("attempts").label("series"), S.month.label("month"), func.sum(S.attempts).label("n"))
+                .where(*_summary_conditions(S, f), S.month >= f"{first}-08", S.month <= f"{first + 1}-07")
+                .group_by(S.month))
+    if f.subject is not None:
+        attempts = attempts.where(S.subject_id == f.subject.id)
     series = {"assignments": {}, "approvals": {}, "attempts": {}}
     for name, month, n in db.session.execute(union_all(given, approved, attempts)):
         series[name][month] = n

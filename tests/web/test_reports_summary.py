@@ -12,7 +12,7 @@ from lms.assignments import marking, submissions
 from lms.assignments.models import Attempt, Submission, assignment_classroom
 from lms.extensions import db
 from lms.reports import queries, summary
-from lms.reports.models import ReachSummary, WorkSummary
+from lms.reports.models import MonthSummary, ReachSummary, WorkSummary
 from lms.schools.models import Enrollment
 from tests.reports_support import at, build_world
 
@@ -26,22 +26,28 @@ def _normal(rows):
 
 
 def stored():
-    W, R = WorkSummary, ReachSummary
+    W, R, M = WorkSummary, ReachSummary, MonthSummary
     work = db.session.execute(db.select(*(getattr(W, c) for c in summary._WORK_COLUMNS))).all()
     reach = db.session.execute(db.select(*(getattr(R, c) for c in summary._REACH_COLUMNS))).all()
-    return _normal(work), _normal(reach)
+    months = db.session.execute(db.select(*(getattr(M, c) for c in summary._MONTH_COLUMNS))).all()
+    return _normal(work), _normal(reach), _normal(months)
 
 
 def direct():
     return _normal(db.session.execute(summary._work_select()).all()), \
-        _normal(db.session.execute(summary._reach_select()).all())
+        _normal(db.session.execute(summary._reach_select()).all()), \
+        _normal(db.session.execute(summary._month_select()).all())
 
 
 def check():
     db.session.expire_all()
     kept = stored()
     assert kept == direct()
-    return kept
+    return kept[:2]
+
+
+def attempts_by_month(world):
+    return queries.monthly_trends(queries.Filters(world.year))["attempts"]
 
 
 def row(world, assignment, room):
@@ -68,12 +74,14 @@ def test_summary_follows_submits_grades_and_class_changes(app):
     check()
     assert row(world, "a2", "6A").marked == 2
 
+    assert attempts_by_month(world) == {"2024-10": 3}
     open_attempt = db.session.scalar(db.select(Attempt).where(Attempt.student_id == s["s3"].id))
     db.session.execute(db.update(Attempt).where(Attempt.id == open_attempt.id).values(
         state="submitted", submitted_at=at(2024, 10, 1), mark=Decimal("6.0")))
     db.session.commit()
     check()
     assert row(world, "a1", "6A").done == 3
+    assert attempts_by_month(world) == {"2024-10": 4}  # the month summary follows a submit
 
     db.session.delete(db.session.scalar(db.select(Enrollment).where(Enrollment.student_id == s["s4"].id)))
     a3.due_at = at(2024, 11, 1)  # a3 now due: its view counts as done
@@ -97,6 +105,7 @@ def test_rebuild_command_computes_the_rows_again(app):
     build_world()
     db.session.execute(db.delete(WorkSummary))
     db.session.execute(db.delete(ReachSummary))
+    db.session.execute(db.delete(MonthSummary))
     db.session.commit()
     assert stored() != direct()
     result = CliRunner().invoke(app.cli, ["lms", "rebuild-report-summary"], catch_exceptions=False)
