@@ -62,6 +62,25 @@ def test_each_role_finds_only_what_it_may_see_in_hits_counts_and_facets(corpus, 
     assert found(username, state="draft").total == states.get("draft", 0)
 
 
+def test_every_role_sees_the_same_when_the_terms_are_kept_as_bitsets(corpus, monkeypatch):
+    # Every term dense (issue 12's per-generation bitsets): hits, counts and facets per role, with
+    # permissions and a filter, are what the postings give.
+    from lms.search import index
+
+    expected = {name: found(name) for name in ROLES_SEEING}
+    filtered = {name: found(name, state="draft").total for name in ROLES_SEEING}
+    monkeypatch.setattr(index, "DENSE_MIN", 0)
+    monkeypatch.setattr(index, "DENSE_SHARE", 10**9)
+    monkeypatch.setattr(index, "CASCADE_MIN", 0)
+    services.index()._snapshot = None  # a fresh snapshot, as after a commit
+    for name, before in expected.items():
+        after = found(name)
+        assert (after.total, keys(after), after.facets) == (before.total, keys(before), before.facets), name
+        assert [(h.id, h.score) for h in after.hits] == [(h.id, h.score) for h in before.hits], name
+        assert found(name, state="draft").total == filtered[name], name
+    assert services.index().snapshot()._dense
+
+
 def test_a_student_never_sees_questions_nor_a_draft_through_a_suggestion(corpus):
     result = found("hs.6a1.01", q="nhap")  # "nháp" is only in drafts
     assert result.total == 0 and result.hits == [] and result.suggestion == ""
