@@ -777,8 +777,14 @@ class Index:
                 return found, snap
         wanted = offset + limit
         if query and sort == "relevance":
-            docs, scores = self._score(snap, query, hits, lists, wanted, hit_bits)
-            if any(scores):
+            docs, scores, level = self._score(snap, query, hits, lists, wanted, hit_bits)
+            if docs is None:  # every candidate scores the same (`scores`): the tiebreak orders
+                if level is not None and level is not hit_bits:
+                    member = _mask_of_bits(level, size).__getitem__
+                else:
+                    member = mask.__getitem__ if mask is not None else hits.__contains__
+                page = [(scores, d) for d in islice(filter(member, snap.by_tiebreak()), wanted)]
+            elif any(scores):
                 page = _best(docs, scores, snap.tiebreak, snap.by_tiebreak(), wanted)
             else:  # nothing ranks (a single "của"): the first in the tiebreak order
                 member = mask.__getitem__ if mask is not None and len(docs) == len(hits) else set(docs).__contains__
@@ -872,7 +878,8 @@ class Index:
     def _score(self, snap, query, hits, syllable_lists, wanted, hit_bits=None):
         """BM25 summed over the query's syllables, its bigrams (PHRASE_WEIGHT) and the accented
         forms typed (EXACT_WEIGHT), computed for the hits that can reach the top `wanted`
-        (_candidates): (documents, scores), two lists.
+        (_candidates): (documents, scores, candidates' bitset or None), or (None, score, bitset or
+        None) when every candidate scores the same (nothing ranks by BM25, each holds every tier).
 
         A part held by many of the hits is computed for all of them at once with C-level maps
         (a document without the term adds 0.0); a rare one (a bigram, an accented form) only for
@@ -886,11 +893,22 @@ class Index:
         for term in query.accented:
             postings = snap.weights("a", term, hits)
             parts.append((postings, "a", EXACT_WEIGHT, EXACT_TIER, snap.live_df("a", term, postings)))
-        docs = None
-        if len(hits) > CASCADE_MIN:
-            docs = self._candidates(snap, parts, hits, wanted, hit_bits)
-        if docs is None:
+        ranking = [p for p in parts if p[0] and 2 * p[4] <= n]
+        constant = 0.0
+        for postings, _f, _w, tier, _df in parts:
+            if postings and tier:
+                constant += tier
+        level, complete = None, False
+        if len(hits) > CASCADE_MIN or not (ranking or constant):
+            level, complete = self._candidates(snap, parts, hits, wanted, hit_bits)
+        if complete and not ranking:
+            # No part ranks by BM25 (a single "của"; its accented form) and every candidate holds
+            # every tier: they all score `constant`, in the tiebreak order.
+            return None, constant, level
+        if level is None or level is hit_bits:
             docs = list(hits)
+        else:
+            docs = list(compress(range(len(snap.meta)), _mask_of_bits(level, len(snap.meta))))
         scores = [0.0] * len(docs)
         norms, position = {}, None
         for postings, fieldname, weight, tier, df in parts:
@@ -926,10 +944,11 @@ class Index:
                     i = position.get(d)
                     if i is not None and tf:
                         scores[i] += tier if common else tier + tf * k1 / (tf + norm[d])
-        return docs, scores
+        return docs, scores, level
 
     def _candidates(self, snap, parts, hits, wanted, hit_bits=None):
-        """The hits that can be among the `wanted` best, or None for all of them.
+        """(the hits that can be among the `wanted` best as a bitset, or None for all of them,
+        whether every tier group narrowed them: then all of them hold every tier).
 
         Each bigram typed that a document holds adds PHRASE_TIER, each accented form EXACT_TIER,
         and the BM25 of every part together stays below `ceiling` (a part's term adds less than
@@ -949,18 +968,16 @@ class Index:
             if not group:
                 continue
             if below >= tier:
-                break
+                return level, False
             if level is None:
                 level = hit_bits if hit_bits is not None else snap.bits_of(hits)
             narrowed = level
             for postings in group:
                 narrowed &= postings.bits if isinstance(postings, DenseTerm) else snap.bits_of(postings)
             if narrowed.bit_count() < wanted:
-                break
+                return level, False
             level = narrowed
-        if level is None or level is hit_bits:
-            return None
-        return list(compress(range(len(snap.meta)), _mask_of_bits(level, len(snap.meta))))
+        return level, True
 
     def suggest(self, word, limit=3):
         """Index terms close to `word` (edit distance 1, else 2), most frequent first."""

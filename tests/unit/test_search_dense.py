@@ -94,7 +94,7 @@ def test_dense_terms_answer_what_the_postings_answer(tmp_path, monkeypatch):
 
     def counted(*args):
         found = candidates(*args)
-        narrowed.append(found is not None)
+        narrowed.append(found[0] is not None)
         return found
 
     monkeypatch.setattr(index.Index, "_candidates", counted)
