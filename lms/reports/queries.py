@@ -235,15 +235,23 @@ def teacher_activity(f):
     uploaded, questions they authored and assignments they gave: one statement, each count
     grouped once over its table (not once per teacher)."""
     everywhere = f.with_school(None)
+    # One school's page counts only its teachers' work (wherever they did it).
+    theirs = (select(User.id).where(User.school_id == f.school_id) if f.school_id is not None else None)
     counts = []
     for model in ITEM_MODELS:
-        counts.append(select(model.owner_id.label("uid"), func.count().label("n"))
-                      .where(*_item_conditions(model, everywhere, model.created_at))
-                      .group_by(model.owner_id).subquery(f"{model.ITEM_TYPE}_counts"))
-    A, ac = Assignment, assignment_classroom
-    assigned = (select(A.teacher_id.label("uid"), func.count(func.distinct(A.id)).label("n"))
-                .select_from(A).join(ac, ac.c.assignment_id == A.id).join(Classroom, Classroom.id == ac.c.classroom_id)
-                .where(*_given(everywhere)).group_by(A.teacher_id).subquery("assigned_counts"))
+        count = (select(model.owner_id.label("uid"), func.count().label("n"))
+                 .where(*_item_conditions(model, everywhere, model.created_at)).group_by(model.owner_id))
+        if theirs is not None:
+            count = count.where(model.owner_id.in_(theirs))
+        counts.append(count.subquery(f"{model.ITEM_TYPE}_counts"))
+    A = Assignment
+    # Each assignment once with "given to a class of the year" as a semi-join: no DISTINCT over
+    # the 100,000 (assignment, class) rows of a city.
+    assigned = (select(A.teacher_id.label("uid"), func.count().label("n"))
+                .where(*_given_in_year(everywhere)).group_by(A.teacher_id))
+    if theirs is not None:
+        assigned = assigned.where(A.teacher_id.in_(theirs))
+    assigned = assigned.subquery("assigned_counts")
     query = (select(User.id, User.full_name, User.school_id, *(func.coalesce(c.c.n, 0) for c in (*counts, assigned)))
              .outerjoin(counts[0], counts[0].c.uid == User.id)
              .outerjoin(counts[1], counts[1].c.uid == User.id)
