@@ -38,6 +38,8 @@ def parse_args():
     parser.add_argument("--outcomes", type=int, default=10, help="students with an outcome per assignment")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="reuse the seeded database if it has the data")
+    parser.add_argument("--postgres-jit", action="store_true",
+                        help="leave PostgreSQL's JIT on (the application turns it off: POSTGRES_JIT)")
     return parser.parse_args()
 
 
@@ -377,7 +379,7 @@ def main():
     from lms.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "INSTANCE_PATH": folder,
-                      "TESTING": False, "HUEY_IMMEDIATE": True})
+                      "TESTING": False, "HUEY_IMMEDIATE": True, "POSTGRES_JIT": args.postgres_jit})
     with app.app_context():
         seeded = False
         if args.keep:
