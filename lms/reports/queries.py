@@ -1,6 +1,7 @@
 """The district's oversight statistics (issue 13): read-only, each report a fixed number of SQL
 statements whatever the number of schools, teachers or students (aggregation happens in the
-database; Python only shapes the grouped rows and computes medians and percentiles).
+database, the review's median and 90th percentile too on PostgreSQL; Python shapes the grouped
+rows, and takes the percentiles on SQLite and of the queue's few waiting items).
 
 Every report takes `Filters`: the school year (its period runs from 1 August to 31 July, local
 time, as `schools.services.school_year_name` counts years), optionally one subject, one grade and
