@@ -150,6 +150,11 @@ def start(assignment, student, now=None, rng=None):
     if not permissions.can_do(student, assignment):
         raise NotFound()
     now = now or utcnow()
+    # Read the assignment again under a key-share lock (PostgreSQL; SQLite has one writer): a
+    # teacher's edit (services.update_assignment locks the row FOR UPDATE) either committed
+    # before, and the questions, cut-off and time limit read below are the new ones, or waits
+    # until this start has committed, and then finds a student has begun.
+    db.session.refresh(assignment, with_for_update={"key_share": True, "read": True})
     current = open_attempt(assignment, student)
     if current is not None:
         if not settle(current, now):

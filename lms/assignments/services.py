@@ -752,6 +752,11 @@ def update_assignment(assignment, teacher, data, now=None):
     if not isinstance(data, dict):
         raise ValidationError(_("Cần một đối tượng JSON."), {"body": "object"})
     now = now or utcnow()
+    # The row as it is now, locked until the commit (PostgreSQL): a student's start holds a key-share
+    # lock on it while it reads the questions and the cut-off (attempts.start), so "has anyone
+    # begun" below is read after any start in flight has committed, and no start reads content
+    # this edit is replacing.
+    db.session.refresh(assignment, with_for_update=True)
     data = {key: value for key, value in data.items() if key != "lock_version"} | \
         {"lock_version": _expected_version(assignment, data)}
     if data["lock_version"] != assignment.lock_version:

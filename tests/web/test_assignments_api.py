@@ -192,7 +192,9 @@ def test_an_attempt_costs_the_same_statements_whatever_its_length(client, tokens
         counts.append((len(read), len(save), len(submit)))
     assert counts[0] == counts[1], counts
     read, save, submit = counts[0]
-    assert read <= 4 and save <= 10 and submit <= 12, counts
+    # A submit's own statements are 6; the rest is the report summary's refresh of the class
+    # (reports/jobs.py), a job the worker runs after the commit, inline here (Huey's immediate mode).
+    assert read <= 4 and save <= 10 and submit <= 16, counts
 
 
 def test_an_assignment_costs_the_same_statements_whatever_its_pool(client, tokens):

@@ -183,3 +183,42 @@ def test_the_deadline_job_and_the_students_submit_at_once_submit_once(app, world
         assert attempt.state == AttemptState.SUBMITTED and attempt.auto_submitted
         assert attempt.mark == Decimal("10.0") and attempt.lock_version == version + 1
         db.session.remove()
+
+
+def test_a_start_racing_an_edit_of_the_questions_is_one_or_the_other(app, world):
+    """A teacher replaces the questions while a student starts, many times: never a server error;
+    either the edit went first (the attempt holds the new questions) or the start did (the edit is
+    refused with 409 assignment_started and the questions stay)."""
+    from lms.assignments import services
+    from lms.assignments.models import AssignmentQuestion, AttemptQuestion
+
+    for n in range(1, ROUNDS + 1):
+        first, second = approved(2), approved(2, level="thong_hieu")
+        assignment_id = quiz(first).id
+        new_ids = sorted(q.id for q in second)
+        db.session.remove()
+        username = f"hs.6a1.{n:02d}"
+
+        def start(_slot, username=username, assignment_id=assignment_id):
+            assignment, student = db.session.get(Assignment, assignment_id), user(username)
+            return lambda: attempts.start(assignment, student)[0].id
+
+        def edit(_slot, assignment_id=assignment_id, new_ids=new_ids):
+            assignment, teacher = db.session.get(Assignment, assignment_id), user("gv.toan")
+            return lambda: services.update_assignment(assignment, teacher, {"question_ids": new_ids}).id
+
+        outcomes = race(app, [start, edit])
+        assert all(kind != "error" for kind, _value in outcomes.values()), outcomes
+        assert outcomes[0][0] == "ok", outcomes
+        attempt_id = outcomes[0][1]
+        held = set(db.session.scalars(
+            db.select(AssignmentQuestion.question_id).join(AttemptQuestion,
+                                                           AttemptQuestion.assignment_question_id == AssignmentQuestion.id)
+            .where(AttemptQuestion.attempt_id == attempt_id)))
+        if outcomes[1][0] == "ok":
+            assert held == set(new_ids), outcomes
+        else:
+            assert outcomes[1] == ("refused", 409), outcomes
+            assert held == {q for q in db.session.scalars(
+                db.select(AssignmentQuestion.question_id).where(AssignmentQuestion.assignment_id == assignment_id))}
+        db.session.remove()
