@@ -51,6 +51,25 @@ def init_command():
     ensure_default_criteria()
     db.session.commit()
     click.echo(f"Database at head; reference data loaded ({result['created']} new topics).")
+    rows = ensure_report_summary()
+    if rows is not None:
+        click.echo(f"Report summary computed from the work already given ({rows} assignment × class rows).")
+
+
+def ensure_report_summary():
+    """Work given before the statistics' summary tables existed (a database just upgraded to
+    them) leaves them empty while assignments have classes: compute them then (the number of
+    assignment × class rows), else None. Later changes keep them (reports/summary.py)."""
+    from .assignments.models import assignment_classroom
+    from .reports import summary
+    from .reports.models import WorkSummary
+
+    given = db.session.scalar(db.select(assignment_classroom.c.assignment_id).limit(1))
+    if given is None or db.session.scalar(db.select(WorkSummary.assignment_id).limit(1)) is not None:
+        return None
+    rows, _reach = summary.rebuild()
+    db.session.commit()
+    return rows
 
 
 @lms_cli.command("seed-demo")
