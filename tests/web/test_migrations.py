@@ -36,12 +36,24 @@ def empty_app(tmp_path):
         admin.dispose()
 
 
+def _deferrable_current_version_only(change):
+    """The one difference SQLite keeps on purpose (migration 37b15e98836c): question.current_version_id
+    is DEFERRABLE INITIALLY DEFERRED on PostgreSQL only (the import's COPY needs it there), since
+    SQLite changes a foreign key only by rebuilding the table, whose DROP cascades to its versions."""
+    if change[0] not in ("remove_fk", "add_fk"):
+        return False
+    key = change[1]
+    return key.table.name == "question" and [c.name for c in key.columns] == ["current_version_id"]
+
+
 def test_upgrade_then_autogenerate_finds_nothing(empty_app):
     with empty_app.app_context():
         upgrade()
         with db.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             diff = compare_metadata(context, db.metadata)
+        if db.engine.dialect.name == "sqlite":
+            diff = [d for d in diff if not _deferrable_current_version_only(d)]
         assert diff == [], f"models and migrations drifted: {diff}"
         tables = set(inspect(db.engine).get_table_names())
         assert {"user", "school", "classroom", "topic", "alembic_version"} <= tables
