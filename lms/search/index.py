@@ -31,7 +31,7 @@ import uuid
 from array import array
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, islice, repeat
+from itertools import accumulate, chain, compress, islice, repeat
 from operator import add as plus
 from operator import eq, gt, mul, truediv
 
@@ -476,10 +476,35 @@ class Snapshot:
 
     def bits_with(self, name, value):
         """docs_with as a bitset (cached per generation)."""
+        if name in FACETS:
+            return self.facet_bits().get((name, value), 0)
         key = ("bits", name, value)
         found = self._sets.get(key)
         if found is None:
             found = self._sets[key] = self.bits_of(self.docs_with(name, value))
+        return found
+
+    def facet_bits(self):
+        """{(facet, value): bitset} of every facet value a live document has, made in one pass over
+        the documents' facet combinations (a scan of the meta per value cost half a second at 100k
+        documents, on the first search of each generation)."""
+        key = ("facet-bits",)
+        found = self._sets.get(key)
+        if found is None:
+            ids, tuples = self.combos()
+            groups = [[] for _t in tuples]
+            for docnum, number in enumerate(ids):
+                if number >= 0:
+                    groups[number].append(docnum)
+            found = {}
+            for i, name in enumerate(FACETS):
+                numbers_of = {}
+                for number, values in enumerate(tuples):
+                    if values[i]:
+                        numbers_of.setdefault(values[i], []).append(number)
+                for value, numbers in numbers_of.items():
+                    found[(name, value)] = self.bits_of(chain.from_iterable(map(groups.__getitem__, numbers)))
+            self._sets[key] = found
         return found
 
     def facet_values(self, name):
