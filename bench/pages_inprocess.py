@@ -1,17 +1,21 @@
 """What one request of each daily page and endpoint costs inside the process: milliseconds (the best
-of --batches batches of --requests requests, Flask's test client, no server, no network) and SQL
-statements, beside a bare route (/healthz) of the same application. The server's figures
+of --batches batches of --requests requests, Flask's test client, no server, no network), the
+process's CPU milliseconds (the best batch again: on a shared machine the steadier figure, since
+others' work adds to the wall clock but not to it; it leaves out the database server's own time
+with PostgreSQL) and SQL statements, beside a bare route (/healthz) of the same application. The server's figures
 (pages_bench.py) add gunicorn and the network to these; this one says where the time goes.
 
     .venv/bin/python bench/pages_inprocess.py --instance /tmp/pages-instance        # seeds it once
     .venv/bin/python bench/pages_inprocess.py --instance /tmp/pages-instance --only page_queue
 
 The instance folder is seeded as pages_bench.py seeds its own (the demo district, 200 approved
-materials, 30 waiting for reviewer.toan, 5 held, 5 drafts) the first time, and kept: later runs
+materials, 30 waiting for reviewer.toan, 5 held, 5 drafts, and --assignments assignments with
+6A1's work for the to-do) the first time, and kept: later runs
 measure the same data (delete the folder to start again). `--database` (PostgreSQL) drops every
 table of that database when seeding: give it one of its own, and the same one on later runs.
 Warm answers: each case is asked once before it is timed (what the per-process caches keep is
-kept). Not a test; never run in CI.
+kept). `--profile FILE` writes a cProfile of the timed requests (read it with
+`python -m pstats FILE`). Not a test; never run in CI.
 """
 
 import argparse
@@ -34,6 +38,8 @@ CASES = {  # name: (who, path); who is a username for a session, "token:<usernam
     "api_queue": ("token:reviewer.toan", "/api/v1/reviews/queue"),
     "page_queue": ("reviewer.toan", "/reviews/queue"),
     "page_notifications": ("gv.toan", "/reviews/notifications"),
+    "api_todo": ("token:hs.6a1.01", "/api/v1/assignments"),
+    "page_todo": ("hs.6a1.01", "/assignments/"),
 }
 
 
@@ -44,6 +50,12 @@ def main():
     parser.add_argument("--batches", type=int, default=7)
     parser.add_argument("--requests", type=int, default=20, help="requests per batch")
     parser.add_argument("--only", help="comma-separated case names")
+    parser.add_argument("--assignments", type=int, default=200,
+                        help="assignments to seed (issue 11's to-do), on first use only")
+    parser.add_argument("--cold", action="store_true",
+                        help="keep nothing (CACHE_SECONDS = 0): what a computed answer costs")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="also write a cProfile of the timed batches (pstats format) to FILE")
     args = parser.parse_args()
     folder = Path(args.instance).resolve()
     env = {"LMS_INSTANCE_PATH": str(folder / "instance"), "LMS_SECRET_KEY": "pages-inprocess-bench"}
@@ -56,7 +68,7 @@ def main():
         import pages_bench
 
         folder.mkdir(parents=True, exist_ok=True)
-        pages_bench.seed({**os.environ, "LMS_HUEY_IMMEDIATE": "true"}, folder, 200, 0)
+        pages_bench.seed({**os.environ, "LMS_HUEY_IMMEDIATE": "true"}, folder, 200, args.assignments)
         (folder / "seeded").write_text("yes\n")
 
     from lms import create_app
@@ -64,6 +76,8 @@ def main():
     from tests.query_budget import count_queries
 
     app = create_app()
+    if args.cold:
+        app.config["CACHE_SECONDS"] = 0
     clients = {}
 
     def client_for(who):
@@ -81,10 +95,15 @@ def main():
         return clients[who]
 
     wanted = args.only.split(",") if args.only else list(CASES)
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
     database = "PostgreSQL" if args.database else "SQLite"
-    print(f"{database}, best of {args.batches} batches of {args.requests}; load average "
+    print(f"{database}{', cold (nothing kept)' if args.cold else ''}, best of {args.batches} batches of {args.requests}; load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    print(f"{'case':<20}{'queries':>8}{'ms':>8}{'bytes':>8}")
+    print(f"{'case':<20}{'queries':>8}{'ms':>8}{'cpu ms':>8}{'bytes':>8}")
     for name in wanted:
         who, path = CASES[name]
         client, headers = client_for(who)
@@ -94,13 +113,20 @@ def main():
             continue
         with app.app_context(), count_queries(db.engine) as counted:
             client.get(path, headers=headers)
-        best = float("inf")
+        best = best_cpu = float("inf")
         for _batch in range(args.batches):
-            started = time.perf_counter()
+            if profiler is not None:
+                profiler.enable()
+            started, started_cpu = time.perf_counter(), time.process_time()
             for _request in range(args.requests):
                 client.get(path, headers=headers)
             best = min(best, (time.perf_counter() - started) / args.requests * 1000)
-        print(f"{name:<20}{len(counted):>8}{best:>8.2f}{len(answer.get_data()):>8}", flush=True)
+            best_cpu = min(best_cpu, (time.process_time() - started_cpu) / args.requests * 1000)
+            if profiler is not None:
+                profiler.disable()
+        print(f"{name:<20}{len(counted):>8}{best:>8.2f}{best_cpu:>8.2f}{len(answer.get_data()):>8}", flush=True)
+    if profiler is not None:
+        profiler.dump_stats(args.profile)
     return 0
 
 

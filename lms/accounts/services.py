@@ -11,6 +11,7 @@ from datetime import timedelta
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..core.cache import remember
 from ..core.errors import DomainError, ValidationError, _
 from ..core.text import clean_line, nfc
 from ..core.timeutil import as_utc, utcnow
@@ -329,10 +330,28 @@ def start_session(user):
     return key
 
 
+# What every page shows beside the signed-in user, read by the session look-up itself instead of
+# a statement of its own: memo key -> a function building a scalar subquery correlated with
+# User.id. Features above accounts register theirs at import (review: the unread notifications'
+# count for the bell). The value is kept with core.cache.remember under (key, user id) for the
+# request, so memo((key, user.id), ...) finds it; it is forgotten, as every memo, once the
+# request's session flushes, commits or rolls back.
+SESSION_FACTS = {}
+
+
+def session_fact(key):
+    def register(build):
+        SESSION_FACTS[key] = build
+        _session_statement.cache_clear()
+        return build
+    return register
+
+
 @functools.cache
 def _session_statement():
     """user_for_session's statement, built once (like _token_statement): every page runs it."""
-    return (db.select(User, UserSession.id, UserSession.last_seen_at)
+    facts = [build().label(f"fact_{index}") for index, build in enumerate(SESSION_FACTS.values())]
+    return (db.select(User, UserSession.id, UserSession.last_seen_at, *facts)
             .join(UserSession, UserSession.user_id == User.id)
             .options(db.joinedload(User.school))
             .where(UserSession.key_hash == db.bindparam("key_hash"),
@@ -342,7 +361,8 @@ def _session_statement():
 
 def user_for_session(user_id, key):
     """The active user of a live session, or None: one statement, through the unique index on the
-    key's hash, with the user and their school joined in (every page shows both).
+    key's hash, with the user and their school joined in (every page shows both) and the
+    registered SESSION_FACTS (the bell's count).
 
     The session's last-seen time is written at most every SESSION_TOUCH_SECONDS, in a short
     transaction of its own: a page that reads nothing else commits nothing."""
@@ -352,7 +372,9 @@ def user_for_session(user_id, key):
                                                     "idle_cutoff": _idle_cutoff()}).first()
     if row is None:
         return None
-    user, session_id, last_seen_at = row
+    user, session_id, last_seen_at, *facts = row
+    for name, value in zip(SESSION_FACTS, facts, strict=True):
+        remember((name, user.id), value)
     now = utcnow()
     if (now - as_utc(last_seen_at)).total_seconds() >= current_app.config["SESSION_TOUCH_SECONDS"]:
         with db.engine.begin() as connection:

@@ -144,6 +144,13 @@ def memo(key, compute):
     return store[key]
 
 
+def remember(key, value):
+    """Keep `value` as memo(key, ...)'s answer for the rest of the request (a fact read along with
+    another statement, e.g. with the signed-in user)."""
+    if has_app_context():
+        g.setdefault(_MEMO, {})[key] = value
+
+
 def forget_memo(*_args, **_kwargs):
     if has_app_context():
         g.pop(_MEMO, None)

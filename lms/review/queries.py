@@ -4,6 +4,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ..accounts import services as account_services
 from ..accounts.permissions import is_district_admin
 from ..core import cache, events
 from ..core.cache import memo
@@ -271,9 +272,20 @@ def _unread_statement():
                                                            Notification.read_at.is_(None))
 
 
+@account_services.session_fact("unread_notifications")
+def _unread_of_session_user():
+    """The same count, read with the signed-in user by the session look-up (no statement of its
+    own on a page): see accounts.services.SESSION_FACTS."""
+    from ..accounts.models import User
+
+    return (db.select(db.func.count(Notification.id))
+            .where(Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery())
+
+
 def unread_count(user):
-    """The bell's number on every page: one indexed count, asked once per request (a page whose
-    content block is rendered on its own asks twice), with a statement built once."""
+    """The bell's number on every page: one indexed count, read with the session's user (see
+    _unread_of_session_user) or else asked once per request (a page whose content block is
+    rendered on its own asks twice), and again after the request writes (memo)."""
     return memo(("unread_notifications", user.id),
                 lambda: db.session.scalar(_unread_statement(), {"user_id": user.id}))
 

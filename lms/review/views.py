@@ -38,8 +38,9 @@ bp = Blueprint("review", __name__, template_folder="templates", url_prefix="/rev
 
 @bp.app_context_processor
 def inject_unread_notifications():
-    if current_user and current_user.is_authenticated:
-        return {"unread_notifications": queries.unread_count(current_user)}
+    user = current_user._get_current_object()
+    if user is not None and user.is_authenticated:
+        return {"unread_notifications": queries.unread_count(user)}
     return {"unread_notifications": 0}
 
 
