@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from ..extensions import db
 from ..materials.models import Material, MaterialVersion
+from ..questions.images import MARKER
 from ..questions.models import Question, QuestionVersion
 from ..schools.models import Topic
 from . import analysis
@@ -157,7 +158,9 @@ def question_text(version):
         if isinstance(pair, dict):
             parts += [str(pair.get("left") or ""), str(pair.get("right") or "")]
     parts.append(version.explanation or "")
-    return "\n".join(plain(p) for p in parts if p)
+    # A picture's marker `![alt](file:ID)` is its alt text here: found by what it shows, and never
+    # a raw marker in a snippet (the title keeps it: the results page shows it as "[hình]").
+    return "\n".join(plain(MARKER.sub(lambda found: found.group(1), p)) for p in parts if p)
 
 
 def question_docs(ids):

@@ -65,3 +65,19 @@ def test_every_list_shows_a_picture_label_instead_of_the_marker(client, demo, lo
     login_as("reviewer.toan")
     queue = client.get("/reviews/queue").get_data(as_text=True)
     assert "Câu chờ thẩm định có hình [hình]" in queue and not RAW.search(queue)
+
+
+def test_assignment_pages_and_search_hits_show_the_label_too(client, demo, login_as):
+    """The quiz's page, its item analysis and a search hit name a question's picture, never the
+    marker (the stems there were cut as raw text before)."""
+    from tests.assignments_support import make_assignment
+
+    question = _with_picture("approved", stem="Hình tam giác đều bên dưới có mấy trục đối xứng?")
+    assignment = make_assignment(question_ids=[question.id], title="Trục đối xứng", kind="quiz")
+    db.session.commit()
+    login_as("gv.toan")
+    for url in (f"/assignments/{assignment.id}", f"/assignments/{assignment.id}/analysis",
+                "/search?q=truc+doi+xung&type=question"):
+        page = client.get(url).get_data(as_text=True)
+        assert 'class="question-picture' in page, url
+        assert not RAW.search(page), url
