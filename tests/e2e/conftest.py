@@ -51,6 +51,10 @@ class LiveServer:
     def __init__(self, app):
         self.errors = []
         self._server = make_server("127.0.0.1", 0, self._recording(app), threaded=True)
+        # Request threads are waited for at stop: one still serving the browser when the test ends
+        # would hold a database connection past the engine's dispose, and its garbage collection
+        # later fails another test with psycopg's "deleted while still open" ResourceWarning.
+        self._server.daemon_threads = False
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="live-server", daemon=True)
 
@@ -74,6 +78,8 @@ class LiveServer:
     def stop(self):
         self._server.shutdown()
         self._thread.join(timeout=10)
+        for request in list(getattr(self._server, "_threads", None) or []):
+            request.join(timeout=10)
         self._server.server_close()
 
 
