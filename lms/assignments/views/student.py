@@ -19,24 +19,17 @@ from ...extensions import db
 from ...files import serving as file_serving
 from .. import attempts as attempt_services
 from .. import permissions, services
-from ..models import Assignment, AssignmentKind, AttemptState
-from . import bp, teacher
+from ..models import AssignmentKind, AttemptState
+from . import bp, load_assignment, teacher
 
 bp.add_app_template_global(permissions.can_assign, "can_assign_homework")
-
-
-def _load(assignment_id):
-    assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or not permissions.can_view(current_user, assignment):
-        abort(404)
-    return assignment
 
 
 def _load_attempt(assignment_id, attempt_id):
     """An attempt at the assignment, for its student and the assignment's teacher (404 for anyone
     else). An attempt past its deadline is submitted first, and that is committed at once (a
     refusal later in the request rolls back)."""
-    assignment = _load(assignment_id)
+    assignment = load_assignment(assignment_id)
     attempt = attempt_services.load(attempt_id)
     if attempt is None or attempt.assignment_id != assignment.id \
             or not permissions.can_view_attempt(current_user, attempt):
@@ -70,7 +63,7 @@ def _material_shown(assignment):
 @bp.route("/<int:assignment_id>")
 @login_required
 def detail(assignment_id):
-    assignment = _load(assignment_id)
+    assignment = load_assignment(assignment_id)
     if not permissions.can_do(current_user, assignment):
         return teacher.teacher_page(assignment)
     my_attempts = attempt_services.attempts_of(assignment, current_user)
@@ -92,7 +85,7 @@ def detail(assignment_id):
 @login_required
 def record_view(assignment_id):
     """The material page reports that it was opened and for how long it was visible."""
-    assignment = _load(assignment_id)
+    assignment = load_assignment(assignment_id)
     if not permissions.can_do(current_user, assignment):
         abort(403)
     payload = request.get_json(silent=True)
@@ -115,7 +108,7 @@ def record_view(assignment_id):
 @login_required
 def start(assignment_id):
     """Start the quiz, or come back to the attempt already open (a second tap is no refusal)."""
-    assignment = _load(assignment_id)
+    assignment = load_assignment(assignment_id)
     if not permissions.can_do(current_user, assignment):
         abort(403)
     try:

@@ -8,7 +8,7 @@ with everything typed and ticked still in place and the bank's answer shown (no 
 works the same on a phone). Only "Giao bài" (`action=publish`) calls the service.
 """
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -34,8 +34,8 @@ from ..forms import (
     matrix_from,
     picked_from,
 )
-from ..models import Assignment, AssignmentKind, Attempt, AttemptState
-from . import bp
+from ..models import AssignmentKind, Attempt, AttemptState
+from . import bp, load_assignment
 
 PICKER_SIZE = 30
 
@@ -258,16 +258,6 @@ SETTING_FIELDS = ("title", "instructions", "open_at", "due_at", "cutoff_at", "ma
                   "grading_method", "show_answers", "shuffle_questions", "shuffle_options")
 
 
-def _own_assignment(assignment_id):
-    """The teacher's own assignment; 404 for who may not see it, 403 for who sees it read-only."""
-    assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or not permissions.can_view(current_user, assignment):
-        abort(404)
-    if not permissions.can_manage(current_user, assignment):
-        abort(403)
-    return assignment
-
-
 def _grade_of(assignment):
     """The grade whose catalogue the form's picker and matrix show."""
     if assignment.matrix:
@@ -343,7 +333,7 @@ def edit(assignment_id):
     student began, the kind, classes, material and questions are shown read-only and only the
     settings are posted. The page carries the lock_version it was made from: saved over a change
     made meanwhile, it comes back (409) with what was typed and the current lock_version."""
-    assignment = _own_assignment(assignment_id)
+    assignment = load_assignment(assignment_id, permissions.can_manage)
     locked = services.has_started(assignment)
     initial = _initial(assignment)
     edit_info = {"assignment": assignment, "locked": locked, "lock_version": assignment.lock_version}

@@ -18,8 +18,7 @@ from ...core.timeutil import utcnow
 from ...extensions import db
 from ...schools.models import Classroom
 from .. import analysis, gradebook, permissions, queries, work_cache
-from ..models import Assignment
-from . import bp
+from . import bp, load_assignment
 
 bp.add_app_template_global(lambda status: gradebook.STATUS_LABELS.get(status, status), "work_status_label")
 bp.add_app_template_global(gradebook.KIND_LABELS, "assignment_kind_labels")
@@ -27,16 +26,6 @@ bp.add_app_template_global(analysis.question_summary_for, "question_item_analysi
 STATUS_BADGES = {"not_started": "secondary", "viewed": "info", "in_progress": "primary", "submitted": "success",
                  "late": "warning", "graded": "success", "missing": "danger"}
 bp.add_app_template_global(STATUS_BADGES, "work_status_badges")
-
-
-def load_tracked(assignment_id):
-    """The assignment for its tracking pages: 404 for who may not know it, 403 for a student of it."""
-    assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or not permissions.can_view(current_user, assignment):
-        abort(404)
-    if not permissions.can_track(current_user, assignment):
-        abort(403)
-    return assignment
 
 
 def _class_filter(assignment):
@@ -106,7 +95,7 @@ def index():
 @bp.route("/<int:assignment_id>/tracking")
 @login_required
 def tracking(assignment_id):
-    assignment = load_tracked(assignment_id)
+    assignment = load_assignment(assignment_id, permissions.can_track)
     classroom_id, status = _class_filter(assignment), _status_filter()
     content = work_cache.region().get_or_set(("page-tracking", assignment.id, classroom_id, status, *_reader_key()),
                                              [work_cache.assignment_tag(assignment.id)],
@@ -117,7 +106,7 @@ def tracking(assignment_id):
 @bp.route("/<int:assignment_id>/gradebook")
 @login_required
 def gradebook_export(assignment_id):
-    assignment = load_tracked(assignment_id)
+    assignment = load_assignment(assignment_id, permissions.can_track)
     data, mimetype, filename = gradebook.export(
         queries.tracking(assignment, _class_filter(assignment), with_feedback=True), request.args.get("format"))
     return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -126,7 +115,7 @@ def gradebook_export(assignment_id):
 @bp.route("/<int:assignment_id>/analysis")
 @login_required
 def item_analysis(assignment_id):
-    assignment = load_tracked(assignment_id)
+    assignment = load_assignment(assignment_id, permissions.can_track)
     return render_template("assignments/analysis.html", assignment=assignment,
                            report=analysis.assignment_report(assignment))
 

@@ -25,7 +25,7 @@ from ...files import services as files
 from ...files import serving as file_serving
 from .. import inquiries, marking, permissions, submissions
 from ..models import Assignment, AssignmentKind, AttemptQuestion, Inquiry, Submission, SubmissionFile
-from . import bp
+from . import bp, load_assignment
 
 
 class SubmissionForm(FlaskForm):
@@ -57,21 +57,6 @@ class GradeForm(FlaskForm):
 
 
 # --- loading ----------------------------------------------------------------------------------
-
-def _assignment(assignment_id):
-    """The assignment, or 404 for whoever may not know it exists."""
-    assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or not permissions.can_view(current_user, assignment):
-        abort(404)
-    return assignment
-
-
-def _managed(assignment_id):
-    assignment = _assignment(assignment_id)
-    if not permissions.can_manage(current_user, assignment):
-        abort(403)
-    return assignment
-
 
 def _submission(submission_id):
     submission = db.session.get(Submission, submission_id)
@@ -158,7 +143,7 @@ def _answer_form(inquiry_id, **kwargs):
 @csrf.exempt  # checked by hand: before the file is stored (before_file), or once the form is read
 @login_required
 def submission(assignment_id):
-    assignment = _assignment(assignment_id)
+    assignment = load_assignment(assignment_id)
     if request.method == "GET":
         return render_template("assignments/submission.html", assignment=assignment,
                                panel=submission_panel(assignment))
@@ -222,7 +207,7 @@ def is_image_file(row):
 @bp.route("/<int:assignment_id>/inquiries", methods=["GET", "POST"])
 @login_required
 def inquiry_list(assignment_id):
-    assignment = _assignment(assignment_id)
+    assignment = load_assignment(assignment_id)
     panel = inquiry_panel(assignment)
     if request.method == "POST":
         if not permissions.can_do(current_user, assignment):
@@ -279,7 +264,7 @@ def inquiry_answer(inquiry_id):
 @bp.route("/<int:assignment_id>/grading")
 @login_required
 def grading_queue(assignment_id):
-    assignment = _managed(assignment_id)
+    assignment = load_assignment(assignment_id, permissions.can_manage)
     queued_submissions, essays = marking.queue(assignment)
     waiting = sum(1 for s in queued_submissions if s.graded_at is None) + \
         sum(1 for e in essays if e.fraction is None)
@@ -294,7 +279,7 @@ def _grade_page(template, assignment, form, status=200, **context):
 @bp.route("/<int:assignment_id>/grading/submissions/<int:submission_id>", methods=["GET", "POST"])
 @login_required
 def grade_submission(assignment_id, submission_id):
-    assignment = _managed(assignment_id)
+    assignment = load_assignment(assignment_id, permissions.can_manage)
     work = db.session.get(Submission, submission_id)
     if work is None or work.assignment_id != assignment.id:
         abort(404)
@@ -322,7 +307,7 @@ def grade_submission(assignment_id, submission_id):
 @bp.route("/<int:assignment_id>/grading/essays/<int:item_id>", methods=["GET", "POST"])
 @login_required
 def grade_essay(assignment_id, item_id):
-    assignment = _managed(assignment_id)
+    assignment = load_assignment(assignment_id, permissions.can_manage)
     item = db.session.get(AttemptQuestion, item_id)
     if item is None or item.attempt.assignment_id != assignment.id or not marking.is_hand_graded(item):
         abort(404)
@@ -348,7 +333,7 @@ def grade_essay(assignment_id, item_id):
 @bp.route("/<int:assignment_id>/release", methods=["POST"])
 @login_required
 def release_grades(assignment_id):
-    assignment = _managed(assignment_id)
+    assignment = load_assignment(assignment_id, permissions.can_manage)
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
