@@ -18,7 +18,6 @@ the due time, an assignment opens): the `until` its computation returns, and CAC
 """
 
 import os
-import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -28,6 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import attributes
 
 from ..core import events
+from ..core.cache import new_generation, read_generation
 from ..core.events import EventSession
 from ..core.timeutil import as_utc
 from .signals import work_changed
@@ -51,15 +51,8 @@ class TaggedRegion:
     def _path(self, tag):
         return os.path.join(self.directory, f"{tag}.generation")
 
-    def _read(self, tag):
-        try:
-            with open(self._path(tag), "rb") as handle:
-                return handle.read()
-        except FileNotFoundError:
-            return b""
-
     def generations(self, tags):
-        return tuple(self._read(tag) for tag in (EVERYTHING, *tags))
+        return tuple(read_generation(self._path(tag)) for tag in (EVERYTHING, *tags))
 
     def get_or_set(self, key, tags, compute):
         """The answer kept under `key`, or compute()'s: `compute` returns (answer, until), `until`
@@ -86,12 +79,8 @@ class TaggedRegion:
 
     def bump(self, tags):
         """A new generation for each tag (EVERYTHING: every answer), in every process."""
-        os.makedirs(self.directory, exist_ok=True)
         for tag in tags:
-            temporary = f"{self._path(tag)}.{os.getpid()}.{secrets.token_hex(4)}"
-            with open(temporary, "wb") as handle:
-                handle.write(secrets.token_hex(16).encode())
-            os.replace(temporary, self._path(tag))
+            new_generation(self._path(tag))
         if EVERYTHING in tags:
             with self._lock:
                 self._entries.clear()

@@ -39,6 +39,25 @@ _REGIONS = "lms.cache"
 _MEMO = "_lms_memo"
 
 
+def read_generation(path):
+    """The generation written in `path` (b"" before the first), read on every ask."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return b""
+
+
+def new_generation(path):
+    """Write a new random generation to `path` atomically: every process's answers kept under
+    the old one are no longer served."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    temporary = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
+    with open(temporary, "wb") as handle:
+        handle.write(secrets.token_hex(16).encode())
+    os.replace(temporary, path)
+
+
 class Region:
     """Shared answers of one kind, per process, emptied in every process by `clear()`."""
 
@@ -52,11 +71,7 @@ class Region:
         self._lock = threading.Lock()
 
     def generation(self):
-        try:
-            with open(self.path, "rb") as handle:
-                return handle.read()
-        except FileNotFoundError:
-            return b""
+        return read_generation(self.path)
 
     def get(self, key, generation):
         """The answer stored under `key` for `generation` (read before, with `generation()`), or
@@ -91,11 +106,7 @@ class Region:
 
     def clear(self):
         """Forget every answer, in this process and (through the generation file) in the others."""
-        os.makedirs(self.directory, exist_ok=True)
-        temporary = f"{self.path}.{os.getpid()}.{secrets.token_hex(4)}"
-        with open(temporary, "wb") as handle:
-            handle.write(secrets.token_hex(16).encode())
-        os.replace(temporary, self.path)
+        new_generation(self.path)
         with self._lock:
             self._entries.clear()
 
