@@ -47,7 +47,7 @@ def report_schools():
     by_school, _total = queries.teacher_summary(teacher_rows)
     items = queries.items_by_state(f)
     totals = queries.assignment_school_totals(f)
-    topic_totals, covered = queries.topic_totals(f), queries.coverage(queries.covered_topics(f))
+    topic_totals, covered = queries.topic_totals(f), queries.covered_counts(f)
     approved = {}
     for row in items:
         if row.state == "approved":

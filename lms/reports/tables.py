@@ -64,10 +64,10 @@ def build(f, schools, subjects, with_dx=True, teachers_listed=True):
     teacher_rows = queries.teacher_activity(f)
     by_school, _total = queries.teacher_summary(teacher_rows)
     items = queries.items_by_state(f)
-    decided, waiting = queries.review_stats(f), queries.queue_now(f)
+    decided, queued = queries.review_stats(f), queries.queue_stats(f)
     class_rows = queries.assignment_stats(f)
     totals = queries.assignment_school_totals(f, class_rows)
-    topic_totals, covered = queries.topic_totals(f), queries.coverage(queries.covered_topics(f))
+    topic_totals, covered = queries.topic_totals(f), queries.covered_counts(f)
     trends = queries.monthly_trends(f)
 
     approved = {}
@@ -118,7 +118,7 @@ def build(f, schools, subjects, with_dx=True, teachers_listed=True):
          for (t, s, g), c in sorted(counts.items(), key=lambda kv: (kv[0][0], _subject_pos(subjects, kv[0][1]),
                                                                       kv[0][2]))])
 
-    report.review, grouped = queries.review_tables(decided, waiting)
+    report.review, grouped = queries.review_tables(decided, queued)
     review_rows = []
     for (t, s, g), summary in sorted(grouped.items(), key=lambda kv: (kv[0][0], _subject_pos(subjects, kv[0][1]),
                                                                      kv[0][2])):

@@ -1,18 +1,20 @@
 """The oversight reports (issue 13) against a hand-built district whose every statistic is known
 (tests/reports_support.py): the queries, the DX scores, the pages, exports, API and permissions."""
 
+import datetime as dt
 import io
 import json
 
 import openpyxl
 import pytest
 
+from lms.core.timeutil import utcnow
 from lms.extensions import db
 from lms.reports import indicators, queries, tables
 from lms.reports.models import DxEntry
 from lms.schools.models import Subject
 from tests.conftest import api_token, bearer, csrf_from
-from tests.reports_support import YEAR, build_world
+from tests.reports_support import YEAR, _material, _question, at, build_world
 
 
 @pytest.fixture
@@ -71,20 +73,35 @@ def test_review_approval_rate_median_p90_and_queue_age(world):
     assert summary.oldest_days == pytest.approx(3, abs=0.01)
 
 
+def _waiting_item(world):
+    """Two more items waiting: a material of m2's group submitted a day ago (the group's ages 3 and
+    1 days: median 2), a question in review without a submission time (counted, no age)."""
+    toan = db.session.scalar(db.select(Subject).where(Subject.code == "toan"))
+    t1, ra, topic = world.users["t1"], world.schools["ra"], world.items["m2"].topic
+    m4 = _material(world, "m4", t1, ra, toan, topic, "in_review", at(2024, 9, 21))
+    m4.submitted_at = utcnow() - dt.timedelta(days=1)
+    _question(world, "q9", t1, ra, toan, topic, "in_review", at(2024, 9, 22))
+    db.session.commit()
+
+
 def test_review_stats_grouped_by_the_database_equal_the_decisions(world):
-    """review_stats (percentile_cont on PostgreSQL, Python on SQLite) gives what the per-decision
-    rows give, per (type, subject, grade) and for the whole."""
+    """review_stats and queue_stats (percentile_cont on PostgreSQL, Python on SQLite) give what
+    the per-decision and per-waiting-item rows give, per (type, subject, grade) and for the whole."""
     f = filters(world)
+    _waiting_item(world)
     decisions, waiting = queries.review_decisions(f), queries.queue_now(f)
-    whole, grouped = queries.review_tables(queries.review_stats(f), waiting)
-    expected = queries.review_by(decisions, waiting, lambda r: (r.item_type, r.subject_id, r.grade))
-    expected[None] = queries.review_summary(decisions, waiting)
+    assert len(waiting) == 3
+    now = utcnow()
+    whole, grouped = queries.review_tables(queries.review_stats(f), queries.queue_stats(f, now))
+    expected = queries.review_by(decisions, waiting, lambda r: (r.item_type, r.subject_id, r.grade), now)
+    expected[None] = queries.review_summary(decisions, waiting, now)
     assert set(grouped) == set(expected) - {None}
     for key, summary in [*grouped.items(), (None, whole)]:
         want = expected[key]
         assert (summary.decisions, summary.approved, summary.waiting) == (want.decisions, want.approved, want.waiting)
-        for name in ("median_hours", "p90_hours", "oldest_days"):
+        for name in ("median_hours", "p90_hours", "oldest_days", "median_wait_days"):
             assert getattr(summary, name) == pytest.approx(getattr(want, name), abs=1e-6)
+    assert whole.waiting == 3 and whole.median_wait_days == pytest.approx(2, abs=0.01)
     assert (whole.decisions, whole.approved) == (3, 2)
     assert (whole.median_hours, whole.p90_hours) == (pytest.approx(24), pytest.approx(24 + 0.8 * 24))
     empty = queries.review_stats(filters(world, subject=db.session.scalar(
@@ -150,6 +167,24 @@ def test_online_share_per_subject_and_grade_against_35_percent(world):
     assert district.covered == 3
     assert district.share == pytest.approx(3 / n) and district.meets_target is (3 / n >= 0.35)
     assert overall.covered == 3 and overall.topics == sum(totals.values())
+
+
+def test_covered_counts_are_the_coverage_of_the_rows(world):
+    """covered_counts (counted by the database) equals what `coverage` makes of the rows, per
+    school and for the district, where the district counts a topic covered by two schools once."""
+    rb = world.schools["rb"]
+    toan = db.session.scalar(db.select(Subject).where(Subject.code == "toan"))
+    t5, topic = world.users["t5"], world.items["m1"].topic  # RB now also covers m1's topic
+    _material(world, "m5", t5, rb, toan, topic, "approved", at(2024, 9, 1), published=at(2024, 9, 2))
+    db.session.commit()
+    for f in (filters(world), filters(world, "ra"), filters(world, grade=6), filters(world, subject=toan)):
+        seen = queries.coverage(queries.covered_topics(f))
+        counts = queries.covered_counts(f)
+        assert counts == {school: {key: len(topics) for key, topics in by_key.items()}
+                          for school, by_key in seen.items()}
+    counts = queries.covered_counts(filters(world))
+    key = (toan.id, 6)
+    assert (counts[world.schools["ra"].id][key], counts[rb.id][key], counts[None][key]) == (2, 2, 3)
 
 
 def test_monthly_trends_in_the_districts_zone(world):
