@@ -63,7 +63,7 @@ from ..questions.models import Question
 from ..review.models import WorkflowEvent
 from ..review.workflow import Action, State
 from ..schools.models import Classroom, Enrollment, Guardian, School, SchoolYear, Subject, Teaching, Topic
-from .models import MonthSummary, ReachSummary, WorkSummary
+from .models import DecisionSummary, MonthSummary, ReachSummary, WorkSummary
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 ONLINE_TARGET = 0.35  # the plan's target: on average 35% of the programme delivered online
@@ -356,7 +356,13 @@ def review_stats(f):
     come grouped from the database (percentile_cont: the same linear interpolation as `percentile`),
     a few rows for 65,000 decisions; SQLite sends each decision's group, approval and hours and
     Python takes the percentiles."""
-    r = _decisions(f, ("item_type", "subject_id", "grade", "action", "hours")).subquery("decision").c
+    D = DecisionSummary
+    # The decisions' hours as summary.py keeps them (found once per decision, not per view), the
+    # item's school, subject and grade read from the item.
+    r = union_all(*[select(D.item_type, model.subject_id, model.grade, D.action, D.hours)
+                    .join(model, model.id == D.item_id)
+                    .where(D.item_type == model.ITEM_TYPE, D.at >= f.start, D.at < f.end, *_item_conditions(model, f))
+                    for model in ITEM_MODELS]).subquery("decision").c
     approve = Action.APPROVE.value
     stats = {}
     if db.engine.dialect.name == "postgresql":

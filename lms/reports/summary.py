@@ -24,11 +24,13 @@ from sqlalchemy import (
     insert,
     literal_column,
     null,
+    or_,
     select,
     true,
     union_all,
 )
-from sqlalchemy.orm import attributes
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import aliased, attributes
 
 from ..assignments.models import (
     Assignment,
@@ -42,14 +44,15 @@ from ..assignments.models import (
 from ..core import events
 from ..core.events import EventSession
 from ..extensions import db
+from ..review.models import WorkflowEvent
 from ..schools.models import Classroom, Enrollment
-from .models import MonthSummary, ReachSummary, WorkSummary
+from .models import DecisionSummary, MonthSummary, ReachSummary, WorkSummary
 
 summary_stale = events.signal("reports.summary-stale", "Work, assignments or class lists changed: the report "
                                                        "summary rows to compute again (payload: touched).")
 
 _WORK = {"attempt", "submission", "material_view"}
-_WATCHED = _WORK | {"assignment", "assignment_classroom", "enrollment", "classroom"}
+_WATCHED = _WORK | {"assignment", "assignment_classroom", "enrollment", "classroom", "workflow_event"}
 # Columns the statistics do not read: a change to only these touches nothing (an answer saved).
 _QUIET = {"attempt": {"lock_version", "deadline_at"}, "submission": {"lock_version", "feedback"},
           "material_view": {"last_at", "views", "seconds"},
@@ -196,21 +199,69 @@ def _write_reach(classroom_ids=None):
     db.session.execute(insert(R.__table__).from_select(_REACH_COLUMNS, _reach_select(classroom_ids)))
 
 
+_DECISION_COLUMNS = ["event_id", "item_type", "item_id", "action", "at", "hours"]
+
+
+def _decision_select(items=None):
+    """DecisionSummary rows: every reviewer's decision with the hours from the item's latest
+    submission before it (the definition of queries.review_decisions), of the given (item_type,
+    item_id) pairs (None: all)."""
+    from .queries import DECISIONS, _hours_between
+
+    d, s = WorkflowEvent, aliased(WorkflowEvent)
+    submitted = (select(func.max(s.at))
+                 .where(s.item_type == d.item_type, s.item_id == d.item_id, s.action == "submit", s.at <= d.at)
+                 .scalar_subquery())
+    query = select(d.id, d.item_type, d.item_id, d.action, d.at, _hours_between(submitted, d.at)).where(
+        d.action.in_(DECISIONS))
+    if items is not None:
+        by_type = {}
+        for item_type, item_id in items:
+            by_type.setdefault(item_type, set()).add(item_id)
+        query = query.where(or_(false(), *(and_(d.item_type == t, d.item_id.in_(sorted(ids)))
+                                           for t, ids in sorted(by_type.items()))))
+    return query
+
+
+def _write_decisions(items=None):
+    D = DecisionSummary
+    gone = delete(D)
+    if items is not None:
+        by_type = {}
+        for item_type, item_id in items:
+            by_type.setdefault(item_type, set()).add(item_id)
+        gone = gone.where(or_(false(), *(and_(D.item_type == t, D.item_id.in_(sorted(ids)))
+                                         for t, ids in sorted(by_type.items()))))
+    db.session.execute(gone)
+    rows = _decision_select(items)
+    if db.engine.dialect.name == "postgresql":
+        # Two refreshes of one item at once: the later one's hours (read after the other's commit) win.
+        put = postgresql.insert(D.__table__).from_select(_DECISION_COLUMNS, rows)
+        db.session.execute(put.on_conflict_do_update(index_elements=["event_id"],
+                                                     set_={"hours": put.excluded.hours}))
+    else:  # one writer at a time
+        db.session.execute(insert(D.__table__).from_select(_DECISION_COLUMNS, rows))
+
+
 def rebuild():
     """Every summary row computed again from the work (not committed): (work rows, reach rows)."""
     _write_work()
     _write_reach()
     _write_months()
+    _write_decisions()
     count = select(func.count())
     return (db.session.scalar(count.select_from(WorkSummary)), db.session.scalar(count.select_from(ReachSummary)))
 
 
 def refresh(touched):
     """Compute again the rows `touched` names: {"pairs": {(assignment, student)}, "assignments":
-    {ids}, "classes": {ids}} or EVERYTHING. Not committed."""
+    {ids}, "classes": {ids}, "items": {(item_type, item_id)} (review events)} or EVERYTHING. Not
+    committed."""
     if touched == EVERYTHING or EVERYTHING in touched:
         rebuild()
         return
+    if touched.get("items"):
+        _write_decisions(sorted(touched["items"]))
     ac, E = assignment_classroom, Enrollment
     if len(touched.get("pairs", ())) > MANY_PAIRS:  # a bulk load: whole assignments, not one pair at a time
         touched = {**touched, "assignments": set(touched.get("assignments", ())) | {a for a, _s in touched["pairs"]},
@@ -254,7 +305,7 @@ def refresh(touched):
 def _touched(session):
     found = session.info.get(_TOUCHED)
     if found is None:
-        found = session.info[_TOUCHED] = {"pairs": set(), "assignments": set(), "classes": set()}
+        found = session.info[_TOUCHED] = {"pairs": set(), "assignments": set(), "classes": set(), "items": set()}
         events.announce(summary_stale, session=session, touched=found)
     return found
 
@@ -284,6 +335,14 @@ def _note(session, table, obj):
             touched["classes"].add(committed)
     elif table == "classroom":
         touched["classes"].add(obj.id)
+    elif table == "workflow_event":
+        if obj.item_type is None or obj.item_id is None:
+            touched[EVERYTHING] = True
+        else:
+            touched["items"].add((obj.item_type, obj.item_id))
+        committed = attributes.instance_state(obj).committed_state
+        if isinstance(committed.get("item_id"), int) or isinstance(committed.get("item_type"), str):
+            touched["items"].add((committed.get("item_type", obj.item_type), committed.get("item_id", obj.item_id)))
 
 
 @event.listens_for(EventSession, "before_flush")
@@ -370,6 +429,8 @@ def _statement(orm_execute_state):
                 touched["assignments"].add(row["assignment_id"])
             elif table == "enrollment" and row.get("classroom_id") is not None:
                 touched["classes"].add(row["classroom_id"])
+            elif table == "workflow_event" and row.get("item_type") is not None and row.get("item_id") is not None:
+                touched["items"].add((row["item_type"], row["item_id"]))
             elif table != "assignment" and table != "classroom":  # new ones have no work yet
                 touched[EVERYTHING] = True
         return
@@ -393,6 +454,11 @@ def _statement(orm_execute_state):
         key = "id" if table == "classroom" else "classroom_id"
         if where.get(key) is not None:
             touched["classes"].add(where[key])
+            return
+    elif table == "workflow_event":
+        if where.get("item_type") is not None and where.get("item_id") is not None and \
+                not (state.is_update and {"item_type", "item_id"} & values):
+            touched["items"].add((where["item_type"], where["item_id"]))
             return
     touched[EVERYTHING] = True
 

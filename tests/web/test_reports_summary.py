@@ -12,9 +12,10 @@ from lms.assignments import marking, submissions
 from lms.assignments.models import Attempt, Submission, assignment_classroom
 from lms.extensions import db
 from lms.reports import queries, summary
-from lms.reports.models import MonthSummary, ReachSummary, WorkSummary
+from lms.reports.models import DecisionSummary, MonthSummary, ReachSummary, WorkSummary
+from lms.review.models import WorkflowEvent
 from lms.schools.models import Enrollment
-from tests.reports_support import at, build_world
+from tests.reports_support import _event, at, build_world
 
 
 def _normal(rows):
@@ -26,17 +27,25 @@ def _normal(rows):
 
 
 def stored():
-    W, R, M = WorkSummary, ReachSummary, MonthSummary
+    W, R, M, D = WorkSummary, ReachSummary, MonthSummary, DecisionSummary
     work = db.session.execute(db.select(*(getattr(W, c) for c in summary._WORK_COLUMNS))).all()
     reach = db.session.execute(db.select(*(getattr(R, c) for c in summary._REACH_COLUMNS))).all()
     months = db.session.execute(db.select(*(getattr(M, c) for c in summary._MONTH_COLUMNS))).all()
-    return _normal(work), _normal(reach), _normal(months)
+    decisions = db.session.execute(db.select(*(getattr(D, c) for c in summary._DECISION_COLUMNS))).all()
+    return _normal(work), _normal(reach), _normal(months), _normal(decisions)
 
 
 def direct():
     return _normal(db.session.execute(summary._work_select()).all()), \
         _normal(db.session.execute(summary._reach_select()).all()), \
-        _normal(db.session.execute(summary._month_select()).all())
+        _normal(db.session.execute(summary._month_select()).all()), \
+        _normal(db.session.execute(summary._decision_select()).all())
+
+
+def hours_of(item):
+    D = DecisionSummary
+    rows = db.session.execute(db.select(D.action, D.hours).where(D.item_type == item.ITEM_TYPE, D.item_id == item.id))
+    return sorted((action, round(hours, 6) if hours is not None else None) for action, hours in rows)
 
 
 def check():
@@ -106,6 +115,7 @@ def test_rebuild_command_computes_the_rows_again(app):
     db.session.execute(db.delete(WorkSummary))
     db.session.execute(db.delete(ReachSummary))
     db.session.execute(db.delete(MonthSummary))
+    db.session.execute(db.delete(DecisionSummary))
     db.session.commit()
     assert stored() != direct()
     result = CliRunner().invoke(app.cli, ["lms", "rebuild-report-summary"], catch_exceptions=False)
@@ -126,3 +136,56 @@ def test_init_computes_the_summary_of_work_given_before_it_existed(app):
     db.session.commit()
     assert ensure_report_summary() == 5
     check()
+    db.session.execute(db.delete(DecisionSummary))  # an upgrade that adds only the decisions' table
+    db.session.commit()
+    assert ensure_report_summary() is None
+    check()
+    assert db.session.scalar(db.select(db.func.count()).select_from(DecisionSummary)) == 4
+
+
+def test_decision_hours_follow_the_review_services(demo):
+    """Each decision taken through the review services gets its hours from the latest submission
+    before it, after the commit."""
+    from lms.review import services as review_services
+    from tests.questions_support import approve, make_question, user
+
+    question = make_question("changes_requested")
+    db.session.commit()
+    check()
+    review_services.submit(question, user("gv.toan"))
+    db.session.commit()
+    review_services.claim(question, user("reviewer.toan"))
+    approve(question)
+    db.session.commit()
+    check()
+    assert [action for action, _hours in hours_of(question)] == ["approve", "request_changes"]
+    assert all(hours is not None and 0 <= hours < 1 for _action, hours in hours_of(question))
+
+
+def test_decision_hours_follow_events_added_changed_and_removed(app):
+    """A submission recorded late (before a decision already kept) changes that decision's hours;
+    an INSERT statement, an UPDATE the listener cannot tell (everything computed again) and a
+    deleted event are followed too."""
+    world = build_world()
+    m1, t1 = world.items["m1"], world.users["t1"]
+    check()
+    assert hours_of(m1) == [("approve", 48.0), ("request_changes", 24.0)]
+    _event(m1, "submit", "changes_requested", "submitted", t1, at(2024, 9, 4, 8))  # a day before approval
+    db.session.commit()
+    check()
+    assert hours_of(m1) == [("approve", 24.0), ("request_changes", 24.0)]
+    db.session.execute(db.insert(WorkflowEvent).values(item_type="material", item_id=m1.id, from_state="in_review",
+                                                       to_state="changes_requested", action="request_changes",
+                                                       actor_id=t1.id, at=at(2024, 9, 4, 20)))
+    db.session.commit()
+    check()
+    assert ("request_changes", 12.0) in hours_of(m1)
+    late = db.session.scalar(db.select(WorkflowEvent).where(WorkflowEvent.at == at(2024, 9, 4, 8)))
+    db.session.execute(db.update(WorkflowEvent).where(WorkflowEvent.at == late.at).values(at=at(2024, 9, 4, 18)))
+    db.session.commit()
+    check()
+    assert hours_of(m1) == [("approve", 14.0), ("request_changes", 2.0), ("request_changes", 24.0)]
+    db.session.delete(db.session.get(WorkflowEvent, late.id))
+    db.session.commit()
+    check()
+    assert hours_of(m1) == [("approve", 48.0), ("request_changes", 24.0), ("request_changes", 36.0)]
