@@ -2,7 +2,8 @@
 of --batches batches of --requests requests, Flask's test client, no server, no network), the
 process's CPU milliseconds (the best batch again: on a shared machine the steadier figure, since
 others' work adds to the wall clock but not to it; it leaves out the database server's own time
-with PostgreSQL) and SQL statements, beside a bare route (/healthz) of the same application. The server's figures
+with PostgreSQL), SQL statements and, on PostgreSQL, round trips to the server (statements, the
+pool's ping, BEGIN, COMMIT, ROLLBACK: each a wait for the server), beside a bare route (/healthz) of the same application. The server's figures
 (pages_bench.py) add gunicorn and the network to these; this one says where the time goes.
 
     .venv/bin/python bench/pages_inprocess.py --instance /tmp/pages-instance        # seeds it once
@@ -19,6 +20,7 @@ kept). `--profile FILE` writes a cProfile of the timed requests (read it with
 """
 
 import argparse
+import contextlib
 import os
 import re
 import sys
@@ -40,7 +42,46 @@ CASES = {  # name: (who, path); who is a username for a session, "token:<usernam
     "page_notifications": ("gv.toan", "/reviews/notifications"),
     "api_todo": ("token:hs.6a1.01", "/api/v1/assignments"),
     "page_todo": ("hs.6a1.01", "/assignments/"),
+    "api_tracking": ("token:gv.toan", "/api/v1/assignments/{quiz}/tracking"),
+    "page_tracking": ("gv.toan", "/assignments/{quiz}/tracking"),
 }
+
+
+class RoundTrips:
+    """Every command psycopg sends to PostgreSQL and waits for: its statements (the cursor's
+    execute, the pool's ping among them) and its own commands (BEGIN, COMMIT, ROLLBACK), each a
+    round trip to the server. SQLite has none (its commands are function calls)."""
+
+    def __init__(self):
+        self.sent = []
+        self.on = False
+
+    def install(self):
+        import psycopg
+        from psycopg._connection_base import BaseConnection
+
+        exec_command, execute = BaseConnection._exec_command, psycopg.Cursor.execute
+        trips = self
+
+        def counted_command(connection, command, *args, **kwargs):
+            if trips.on:
+                trips.sent.append(bytes(command).decode() if isinstance(command, bytes) else str(command))
+            return exec_command(connection, command, *args, **kwargs)
+
+        def counted_execute(cursor, query, *args, **kwargs):
+            if trips.on:
+                trips.sent.append(" ".join(str(query).split())[:40])
+            return execute(cursor, query, *args, **kwargs)
+
+        BaseConnection._exec_command, psycopg.Cursor.execute = counted_command, counted_execute
+
+    @contextlib.contextmanager
+    def recording(self):
+        self.sent, self.on = [], True
+        try:
+            yield self.sent
+        finally:
+            self.on = False
 
 
 def main():
@@ -56,6 +97,8 @@ def main():
                         help="keep nothing (CACHE_SECONDS = 0): what a computed answer costs")
     parser.add_argument("--profile", metavar="FILE",
                         help="also write a cProfile of the timed batches (pstats format) to FILE")
+    parser.add_argument("--trips", action="store_true",
+                        help="PostgreSQL: also list each case's round trips (statements, BEGIN, ROLLBACK...)")
     args = parser.parse_args()
     folder = Path(args.instance).resolve()
     env = {"LMS_INSTANCE_PATH": str(folder / "instance"), "LMS_SECRET_KEY": "pages-inprocess-bench"}
@@ -76,6 +119,15 @@ def main():
     from tests.query_budget import count_queries
 
     app = create_app()
+    trips = RoundTrips()
+    if args.database:
+        trips.install()
+    with app.app_context():
+        from lms.assignments.models import Assignment
+
+        quiz = db.session.scalar(db.select(Assignment.id).where(Assignment.title.startswith("Kiểm tra 15 phút"))
+                                 .order_by(Assignment.id))
+        engine = db.engine
     if args.cold:
         app.config["CACHE_SECONDS"] = 0
     clients = {}
@@ -103,16 +155,20 @@ def main():
     database = "PostgreSQL" if args.database else "SQLite"
     print(f"{database}{', cold (nothing kept)' if args.cold else ''}, best of {args.batches} batches of {args.requests}; load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    print(f"{'case':<20}{'queries':>8}{'ms':>8}{'cpu ms':>8}{'bytes':>8}")
+    print(f"{'case':<20}{'queries':>8}{'trips':>6}{'ms':>8}{'cpu ms':>8}{'bytes':>8}")
+    shown = []
     for name in wanted:
         who, path = CASES[name]
+        path = path.format(quiz=quiz)
         client, headers = client_for(who)
         answer = client.get(path, headers=headers)
         if answer.status_code != 200:
             print(f"{name:<20} answered {answer.status_code}")
             continue
-        with app.app_context(), count_queries(db.engine) as counted:
+        with count_queries(engine) as counted, trips.recording() as sent:  # the request's own app context
             client.get(path, headers=headers)
+        if args.trips:
+            shown.append(f"{name}: {' | '.join(sent)}")
         best = best_cpu = float("inf")
         for _batch in range(args.batches):
             if profiler is not None:
@@ -124,7 +180,9 @@ def main():
             best_cpu = min(best_cpu, (time.process_time() - started_cpu) / args.requests * 1000)
             if profiler is not None:
                 profiler.disable()
-        print(f"{name:<20}{len(counted):>8}{best:>8.2f}{best_cpu:>8.2f}{len(answer.get_data()):>8}", flush=True)
+        print(f"{name:<20}{len(counted):>8}{len(sent) if args.database else '-':>6}{best:>8.2f}{best_cpu:>8.2f}{len(answer.get_data()):>8}", flush=True)
+    for line in shown:
+        print(line)
     if profiler is not None:
         profiler.dump_stats(args.profile)
     return 0

@@ -14,7 +14,11 @@ class Defaults:
     SECRET_KEY = DEV_SECRET_KEY
     TESTING = False
     OFFICE_NAME = "Phòng GD&ĐT huyện Nhà Bè"
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pool_pre_ping (a round trip to the server before every request): on PostgreSQL a
+    # connection leaving the pool is pinged only when its socket has news (a server restart or
+    # pg_terminate_backend) or it rested longer than this; a dead one is replaced (core/dbping.py).
+    SQLALCHEMY_ENGINE_OPTIONS = {}
+    DATABASE_PING_IDLE_SECONDS = 30
     # PostgreSQL's JIT compiles the plan of every statement it expects to be costly: 100-650 ms
     # per report statement at city size (issue 13) that never paid back. Off for the application's
     # connections unless set True here.

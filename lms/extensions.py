@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 
-from .core import events
+from .core import dbping, events  # noqa: F401 - dbping's pool listeners register at import
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -1,0 +1,99 @@
+"""Stale PostgreSQL connections found without a round trip per request.
+
+SQLAlchemy's `pool_pre_ping` sends a statement to the server at every checkout, so every request
+paid one more round trip for the rare connection a server restart or an administrator's
+`pg_terminate_backend` left dead (issue 8: on PostgreSQL, one round trip in four of a kept page).
+Here a connection leaving the pool is pinged only when there is reason to doubt it:
+
+- its socket has something to read while the connection is idle: a server that ends a backend
+  (restart, `pg_terminate_backend`, idle-session timeout, crash of the backend) sends a FATAL
+  message and/or closes the socket, and an idle healthy connection has nothing to say. The check
+  is one `poll()` of the socket with no wait: no round trip. (A NOTICE or parameter report sent
+  to an idle connection also makes it readable: it is then pinged, which is only one round trip.)
+- or it has rested in the pool longer than `DATABASE_PING_IDLE_SECONDS` (default 30): a peer
+  gone without a word (a host that lost power, a firewall that forgot the connection) closes
+  nothing, so a connection that sat long is pinged as before.
+
+A failed ping raises DisconnectionError, on which the pool throws the connection away and
+checks out a fresh one (SQLAlchemy's documented "pessimistic" recipe on the `checkout` event), so
+the request that meets a dead connection still succeeds. A connection that is used, checked in
+and out again within the window and whose socket says nothing is not pinged: the server ended
+nothing that it told us about.
+
+SQLite needs none of this (a file does not go away) and is left alone. `pool_pre_ping` set in the
+instance's SQLALCHEMY_ENGINE_OPTIONS still works, on top.
+"""
+
+import select
+import time
+
+from sqlalchemy import event, exc
+from sqlalchemy.pool import Pool
+
+DEFAULT_IDLE_SECONDS = 30
+_RESTED = "lms_rested_since"  # connection_record.info: monotonic time of the last checkin; None: new
+
+
+def _idle_seconds():
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return current_app.config.get("DATABASE_PING_IDLE_SECONDS", DEFAULT_IDLE_SECONDS)
+    return DEFAULT_IDLE_SECONDS
+
+
+def _is_psycopg(dbapi_connection):
+    return type(dbapi_connection).__module__.startswith("psycopg")
+
+
+def socket_has_news(dbapi_connection):
+    """True when the idle connection's socket is readable (or closed, or unknown)."""
+    try:
+        fd = dbapi_connection.fileno()
+    except Exception:  # noqa: BLE001 - a closed or broken connection has no socket to ask
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
+
+
+def ping(dbapi_connection):
+    """One `SELECT 1` in autocommit (no BEGIN/ROLLBACK around it), as SQLAlchemy's psycopg ping."""
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    finally:
+        if not dbapi_connection.closed:
+            dbapi_connection.autocommit = autocommit
+
+
+def needs_ping(connection_record, dbapi_connection, now=None):
+    rested_since = connection_record.info.get(_RESTED, 0.0)
+    if rested_since is None:  # made for this checkout
+        return False
+    now = time.monotonic() if now is None else now
+    return now - rested_since > _idle_seconds() or socket_has_news(dbapi_connection)
+
+
+@event.listens_for(Pool, "connect")
+def _new_connection(dbapi_connection, connection_record):
+    if _is_psycopg(dbapi_connection):
+        connection_record.info[_RESTED] = None
+
+
+@event.listens_for(Pool, "checkin")
+def _rests(dbapi_connection, connection_record):
+    if dbapi_connection is not None and _is_psycopg(dbapi_connection):
+        connection_record.info[_RESTED] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _check(dbapi_connection, connection_record, _proxy):
+    if not _is_psycopg(dbapi_connection) or not needs_ping(connection_record, dbapi_connection):
+        return
+    try:
+        ping(dbapi_connection)
+    except Exception as error:  # noqa: BLE001 - any failure: the pool replaces the connection
+        raise exc.DisconnectionError(f"stale connection: {error}") from error

@@ -1,0 +1,143 @@
+"""What every request pays besides its own statements (issue 8, on PostgreSQL): no ping of a
+connection that was just used and whose socket has nothing to say (core/dbping.py), yet a
+connection the server ended (pg_terminate_backend, a restart) is replaced before the request
+uses it; and a kept API answer's ETag is worked out once, not hashed again for every request."""
+
+import socket
+import time
+
+import psycopg
+import pytest
+
+from lms.api import etag
+from lms.core import dbping
+from lms.extensions import db
+from tests.conftest import TEST_DATABASE_URL, api_token, bearer, login
+from tests.materials_support import make_material
+from tests.query_budget import count_queries
+
+on_postgres = pytest.mark.skipif(not TEST_DATABASE_URL, reason="PostgreSQL's connections only")
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """Every statement psycopg sends through a cursor (the pool's ping included), in order."""
+    statements = []
+    execute = psycopg.Cursor.execute
+
+    def recorded(cursor, query, *args, **kwargs):
+        statements.append(str(query))
+        return execute(cursor, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", recorded)
+    return statements
+
+
+def terminate_the_apps_connections():
+    """End, as an administrator or a server restart would, the backend of every connection the
+    application's pool holds, waiting until each is gone."""
+    pids = [record.dbapi_connection.info.backend_pid for record in list(db.engine.pool._pool.queue)
+            if record.dbapi_connection is not None]
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as admin:
+        ended = admin.execute("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) FROM unnest(%s::int[]) pid",
+                              (pids,)).fetchone()[0]
+    return ended
+
+
+@on_postgres
+def test_a_connection_the_server_ended_is_replaced_before_the_next_request(app, demo, client):
+    db.session.remove()
+    headers = bearer(api_token(client, "hs.6a1.01"))
+    assert client.get("/api/v1/materials", headers=headers).status_code == 200
+    login(client, "gv.toan")
+    assert client.get("/materials/mine").status_code == 200
+    assert terminate_the_apps_connections() >= 1
+    # The pooled connection is dead: the next API request and the next page still answer.
+    assert client.get("/api/v1/materials", headers=headers).status_code == 200
+    assert terminate_the_apps_connections() >= 1
+    assert client.get("/materials/mine").status_code == 200
+
+
+@on_postgres
+def test_a_connection_just_used_is_not_pinged(app, demo, client, sent):
+    db.session.remove()
+    headers = bearer(api_token(client, "hs.6a1.01"))
+    client.get("/api/v1/materials", headers=headers)
+    sent.clear()
+    with count_queries() as counted:
+        assert client.get("/api/v1/materials", headers=headers).status_code == 200
+    assert sent == list(counted), "a statement was sent that the request did not ask for (a ping?)"
+
+
+@on_postgres
+def test_a_connection_that_rested_long_is_pinged(app, demo, client, sent):
+    db.session.remove()
+    app.config["DATABASE_PING_IDLE_SECONDS"] = 0
+    headers = bearer(api_token(client, "hs.6a1.01"))
+    client.get("/api/v1/materials", headers=headers)
+    time.sleep(0.01)
+    sent.clear()
+    with count_queries() as counted:
+        assert client.get("/api/v1/materials", headers=headers).status_code == 200
+    assert sent == ["SELECT 1", *counted]
+
+
+class Record:
+    def __init__(self, rested_since):
+        self.info = {dbping._RESTED: rested_since}
+
+
+class Connection:
+    def __init__(self, sock):
+        self.sock = sock
+
+    def fileno(self):
+        return self.sock.fileno()
+
+
+def test_ping_only_when_the_socket_has_news_or_the_connection_rested_long(app):
+    """The rule on its own (both databases run it): a socketpair stands for the server's socket."""
+    ours, server = socket.socketpair()
+    with ours, server:
+        now = time.monotonic()
+        connection = Connection(ours)
+        assert not dbping.needs_ping(Record(None), connection, now)  # made for this checkout
+        assert not dbping.needs_ping(Record(now - 1), connection, now)
+        assert dbping.needs_ping(Record(now - 31), connection, now)  # DATABASE_PING_IDLE_SECONDS
+        app.config["DATABASE_PING_IDLE_SECONDS"] = 0.5
+        assert dbping.needs_ping(Record(now - 1), connection, now)
+        app.config["DATABASE_PING_IDLE_SECONDS"] = 30
+        server.sendall(b"E")  # a FATAL message from a backend ending
+        assert dbping.needs_ping(Record(now - 1), connection, now)
+        ours.recv(1)
+        assert not dbping.needs_ping(Record(now - 1), connection, now)
+        server.close()  # the server closed the connection
+        assert dbping.needs_ping(Record(now - 1), connection, now)
+        assert dbping.needs_ping(Record(now), Connection(None), now)  # no socket at all
+
+
+def test_a_kept_answer_is_hashed_once_for_its_etag(app, demo, client, monkeypatch):
+    make_material("approved", title="Đã duyệt")
+    db.session.commit()
+    headers = bearer(api_token(client, "hs.6a1.01"))
+    first = client.get("/api/v1/materials", headers=headers)
+    assert first.status_code == 200 and first.headers["ETag"]
+    hashed = []
+    sha256 = etag.hashlib.sha256
+
+    def counted(data=b""):
+        hashed.append(bytes(data))
+        return sha256(data)
+
+    monkeypatch.setattr(etag.hashlib, "sha256", counted)  # hashlib's own: the token's hash is counted too
+    again = client.get("/api/v1/materials", headers=headers)
+    body = again.get_data()
+    assert again.status_code == 200 and body not in hashed
+    assert again.headers["ETag"] == first.headers["ETag"] == f'W/"{sha256(body).hexdigest()[:40]}"'
+    unchanged = client.get("/api/v1/materials", headers={**headers, "If-None-Match": first.headers["ETag"]})
+    assert unchanged.status_code == 304 and body not in hashed
+    # An answer computed for this request alone is hashed for its ETag, as before.
+    me = client.get("/api/v1/me", headers=headers)
+    assert me.status_code == 200 and me.get_data() in hashed
+    assert me.headers["ETag"] == f'W/"{sha256(me.get_data()).hexdigest()[:40]}"'
