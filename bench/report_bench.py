@@ -400,7 +400,7 @@ def main():
             for index in table.indexes:
                 index.create(db.engine, checkfirst=True)
         from lms.reports import summary
-        from lms.reports.models import DecisionSummary, MonthSummary, WorkSummary
+        from lms.reports.models import DecisionSummary, GivenSummary, MonthSummary, WorkSummary
 
         if seeded and db.session.scalar(db.select(WorkSummary.assignment_id).limit(1)) and \
                 not db.session.scalar(db.select(MonthSummary.id).limit(1)):
@@ -415,6 +415,13 @@ def main():
             summary._write_decisions()
             db.session.commit()
             print(f"report decision rows built: {time.perf_counter() - t0:.1f} s", flush=True)
+            analyze(db)
+        if seeded and db.session.scalar(db.select(WorkSummary.assignment_id).limit(1)) and \
+                not db.session.scalar(db.select(GivenSummary.assignment_id).limit(1)):
+            t0 = time.perf_counter()  # the given assignments' summary added since the data was seeded
+            summary._write_given()
+            db.session.commit()
+            print(f"report given rows built: {time.perf_counter() - t0:.1f} s", flush=True)
             analyze(db)
         if not seeded or not db.session.scalar(db.select(WorkSummary.assignment_id).limit(1)):
             t0 = time.perf_counter()

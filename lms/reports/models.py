@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, UniqueConstraint
 from ..core.timeutil import utcnow
 from ..extensions import db
 
-__all__ = ["DecisionSummary", "DxEntry", "MonthSummary", "ReachSummary", "WorkSummary"]
+__all__ = ["DecisionSummary", "DxEntry", "GivenSummary", "MonthSummary", "ReachSummary", "WorkSummary"]
 
 
 class DxEntry(db.Model):
@@ -114,3 +114,26 @@ class DecisionSummary(db.Model):
     action = db.Column(db.String(20), nullable=False)
     at = db.Column(db.DateTime(timezone=True), nullable=False)
     hours = db.Column(db.Float, nullable=True)
+
+
+class GivenSummary(db.Model):
+    """Per assignment, school year and grade of the classes it was given to: the assignment's
+    school, subject, teacher, kind and month of creation (YYYY-MM in the district's zone), and
+    `lead` on the row of its lowest grade of the year, so "assignments given" is a count of rows
+    (of one grade, or the lead rows for all grades) with no DISTINCT over 100,000 (assignment,
+    class) rows and no semi-join to the classes on every view (issue 13: the monthly trend,
+    teachers who assigned work, assignments per school and the DX indicators read it). Kept with
+    WorkSummary (summary.py)."""
+
+    __tablename__ = "report_given"
+    __table_args__ = (db.Index("ix_report_given_year_school", "school_year_id", "school_id"),)
+
+    assignment_id = db.Column(db.Integer, db.ForeignKey("assignment.id", ondelete="CASCADE"), primary_key=True)
+    school_year_id = db.Column(db.Integer, primary_key=True)
+    grade = db.Column(db.Integer, primary_key=True)
+    lead = db.Column(db.Boolean, nullable=False)
+    school_id = db.Column(db.Integer, nullable=False)
+    subject_id = db.Column(db.Integer, nullable=True)
+    teacher_id = db.Column(db.Integer, nullable=False)
+    kind = db.Column(db.String(20), nullable=False)
+    month = db.Column(db.String(7), nullable=False)

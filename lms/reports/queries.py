@@ -63,7 +63,7 @@ from ..questions.models import Question
 from ..review.models import WorkflowEvent
 from ..review.workflow import Action, State
 from ..schools.models import Classroom, Enrollment, Guardian, School, SchoolYear, Subject, Teaching, Topic
-from .models import DecisionSummary, MonthSummary, ReachSummary, WorkSummary
+from .models import DecisionSummary, GivenSummary, MonthSummary, ReachSummary, WorkSummary
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 ONLINE_TARGET = 0.35  # the plan's target: on average 35% of the programme delivered online
@@ -170,18 +170,16 @@ def _item_conditions(model, f, period_column=None):
     return conditions
 
 
-def _given_in_year(f, assignment=Assignment):
-    """The assignment was given to a class of the school year (of the grade, when filtered)."""
-    ac = assignment_classroom
-    classes = select(ac.c.assignment_id).join(Classroom, Classroom.id == ac.c.classroom_id).where(
-        ac.c.assignment_id == assignment.id, Classroom.school_year_id == f.year.id)
-    if f.grade is not None:
-        classes = classes.where(Classroom.grade == f.grade)
-    conditions = [exists(classes)]
+def _given_conditions(f):
+    """GivenSummary rows under the filters, one per assignment given to a class of the school year
+    (of the grade when filtered: the row of that grade; else the assignment's lead row): the
+    summary's form of "given to a class of the school year"."""
+    G = GivenSummary
+    conditions = [G.school_year_id == f.year.id, G.grade == f.grade if f.grade is not None else G.lead.is_(True)]
     if f.school_id is not None:
-        conditions.append(assignment.school_id == f.school_id)
+        conditions.append(G.school_id == f.school_id)
     if f.subject is not None:
-        conditions.append(assignment.subject_id == f.subject.id)
+        conditions.append(G.subject_id == f.subject.id)
     return conditions
 
 
@@ -249,13 +247,13 @@ def teacher_activity(f):
         if theirs is not None:
             count = count.where(model.owner_id.in_(theirs))
         counts.append(count.subquery(f"{model.ITEM_TYPE}_counts"))
-    A = Assignment
-    # Each assignment once with "given to a class of the year" as a semi-join: no DISTINCT over
-    # the 100,000 (assignment, class) rows of a city.
-    assigned = (select(A.teacher_id.label("uid"), func.count().label("n"))
-                .where(*_given_in_year(everywhere)).group_by(A.teacher_id))
+    G = GivenSummary
+    # Each assignment once (its row of the grade, or its lead row) from the summary: no DISTINCT
+    # over the 100,000 (assignment, class) rows of a city, no semi-join to the classes.
+    assigned = (select(G.teacher_id.label("uid"), func.count().label("n"))
+                .where(*_given_conditions(everywhere)).group_by(G.teacher_id))
     if theirs is not None:
-        assigned = assigned.where(A.teacher_id.in_(theirs))
+        assigned = assigned.where(G.teacher_id.in_(theirs))
     assigned = assigned.subquery("assigned_counts")
     query = (select(User.id, User.full_name, User.school_id, *(func.coalesce(c.c.n, 0) for c in (*counts, assigned)))
              .outerjoin(counts[0], counts[0].c.uid == User.id)
@@ -640,11 +638,8 @@ def assignment_school_totals(f, class_rows=None, now=None):
         total.marked += row.marked
     for school_id, sizes in classes.items():
         totals[school_id].students = sum(sizes.values())
-    W = WorkSummary
-    assignments = (select(W.school_id, func.count(func.distinct(W.assignment_id)))
-                   .where(*_summary_conditions(W, f)).group_by(W.school_id))
-    if f.subject is not None:
-        assignments = assignments.where(W.subject_id == f.subject.id)
+    G = GivenSummary
+    assignments = select(G.school_id, func.count()).where(*_given_conditions(f)).group_by(G.school_id)
     for school_id, n in db.session.execute(assignments):
         if school_id in totals:
             totals[school_id].assignments = n
@@ -688,9 +683,8 @@ def _covered(f):
         by_material = by_material.where(A.school_id == f.school_id)
         by_question = by_question.where(A.school_id == f.school_id)
     topics = union_all(by_material, by_question).subquery("assignment_topic")
-    ac = assignment_classroom
-    given = exists(select(ac.c.assignment_id).join(Classroom, Classroom.id == ac.c.classroom_id)
-                   .where(ac.c.assignment_id == topics.c.aid, Classroom.school_year_id == f.year.id))
+    G = GivenSummary  # given to a class of the year (any grade: the topic says the grade)
+    given = exists(select(G.assignment_id).where(G.assignment_id == topics.c.aid, G.school_year_id == f.year.id))
     by_assignment = select(topics.c.school_id, topics.c.topic_id).where(given)
     used = union(approved, by_assignment).subquery("used")
     query = (select(used.c.school_id, Topic.subject_id, Topic.grade, used.c.topic_id)
@@ -774,13 +768,14 @@ def monthly_trends(f):
     submitted in the period, per month in the district's zone. One statement. Attempts are those
     of the students of the classes the assignment was given to (as every assignment statistic:
     summary.py's rows per class and month)."""
-    A, M = Assignment, Material
+    M, G = Material, GivenSummary
     event = WorkflowEvent
     month = literal_column("month")
-    given = (select(_constant("assignments").label("series"), _month(A.created_at).label("month"),
-                    func.count().label("n"))
-             .where(A.created_at >= f.start, A.created_at < f.end, *_given_in_year(f))
-             .group_by(month))
+    first = int(f.year.name[:4])
+    months = (f"{first}-08", f"{first + 1}-07")  # created in the period: its local month in the year
+    given = (select(_constant("assignments").label("series"), G.month.label("month"), func.count().label("n"))
+             .where(*_given_conditions(f), G.month >= months[0], G.month <= months[1])
+             .group_by(G.month))
     approved = (select(_constant("approvals").label("series"), _month(event.at).label("month"),
                        func.count().label("n"))
                 .join(M, and_(event.item_type == M.ITEM_TYPE, M.id == event.item_id))
@@ -788,9 +783,9 @@ def monthly_trends(f):
                 .group_by(month))
     # Attempts from the summary's rows per class, subject and month (summary.py), not the
     # half-million attempts of a city's year.
-    S, first = MonthSummary, int(f.year.name[:4])
+    S = MonthSummary
     attempts = (select(_constant("attempts").label("series"), S.month.label("month"), func.sum(S.attempts).label("n"))
-                .where(*_summary_conditions(S, f), S.month >= f"{first}-08", S.month <= f"{first + 1}-07")
+                .where(*_summary_conditions(S, f), S.month >= months[0], S.month <= months[1])
                 .group_by(S.month))
     if f.subject is not None:
         attempts = attempts.where(S.subject_id == f.subject.id)
@@ -812,7 +807,7 @@ def months_of(f):
 def dx_metrics(f, teacher_rows=None):
     """{school_id: {metric: value}} for the measured DX criteria (indicators.METRICS), for the
     school year: five statements (four with teacher rows already loaded)."""
-    A = Assignment
+    A, G = Assignment, GivenSummary
     metrics = {}
 
     def put(school_id, name, value):
@@ -821,8 +816,8 @@ def dx_metrics(f, teacher_rows=None):
     year = Filters(f.year, None, None, f.school_id)
     # Grouped by subject too (a few hundred groups hashed, no sort of 100,000 rows for a DISTINCT):
     # the assignments per kind are the sum, the quiz subjects the groups with a subject.
-    by_kind = (select(A.school_id, A.kind, A.subject_id, func.count(A.id))
-               .where(*_given_in_year(year)).group_by(A.school_id, A.kind, A.subject_id))
+    by_kind = (select(G.school_id, G.kind, G.subject_id, func.count())
+               .where(*_given_conditions(year)).group_by(G.school_id, G.kind, G.subject_id))
     given, quiz_subjects = {}, {}
     for school_id, kind, subject_id, n in db.session.execute(by_kind):
         given[(school_id, kind)] = given.get((school_id, kind), 0) + n

@@ -46,7 +46,7 @@ from ..core.events import EventSession
 from ..extensions import db
 from ..review.models import WorkflowEvent
 from ..schools.models import Classroom, Enrollment
-from .models import DecisionSummary, MonthSummary, ReachSummary, WorkSummary
+from .models import DecisionSummary, GivenSummary, MonthSummary, ReachSummary, WorkSummary
 
 summary_stale = events.signal("reports.summary-stale", "Work, assignments or class lists changed: the report "
                                                        "summary rows to compute again (payload: touched).")
@@ -199,6 +199,36 @@ def _write_reach(classroom_ids=None):
     db.session.execute(insert(R.__table__).from_select(_REACH_COLUMNS, _reach_select(classroom_ids)))
 
 
+_GIVEN_COLUMNS = ["assignment_id", "school_year_id", "grade", "lead", "school_id", "subject_id", "teacher_id", "kind",
+                  "month"]
+
+
+def _given_select(assignment_ids=None):
+    """GivenSummary rows: per assignment, school year and grade of the classes it was given to,
+    `lead` on its lowest grade of each year."""
+    from .queries import month_of
+
+    A, C, ac = Assignment, Classroom, assignment_classroom
+    grades = (select(ac.c.assignment_id.label("aid"), C.school_year_id.label("year"), C.grade.label("grade"))
+              .join(C, C.id == ac.c.classroom_id).group_by(ac.c.assignment_id, C.school_year_id, C.grade))
+    if assignment_ids is not None:
+        grades = grades.where(ac.c.assignment_id.in_(assignment_ids))
+    g = grades.subquery("grades").c
+    lowest = func.min(g.grade).over(partition_by=(g.aid, g.year))
+    return (select(g.aid, g.year, g.grade, case((g.grade == lowest, true()), else_=false()), A.school_id,
+                   A.subject_id, A.teacher_id, A.kind, month_of(A.created_at))
+            .join(A, A.id == g.aid))
+
+
+def _write_given(assignment_ids=None):
+    G = GivenSummary
+    gone = delete(G)
+    if assignment_ids is not None:
+        gone = gone.where(G.assignment_id.in_(assignment_ids))
+    db.session.execute(gone)
+    db.session.execute(insert(G.__table__).from_select(_GIVEN_COLUMNS, _given_select(assignment_ids)))
+
+
 _DECISION_COLUMNS = ["event_id", "item_type", "item_id", "action", "at", "hours"]
 
 
@@ -248,6 +278,7 @@ def rebuild():
     _write_work()
     _write_reach()
     _write_months()
+    _write_given()
     _write_decisions()
     count = select(func.count())
     return (db.session.scalar(count.select_from(WorkSummary)), db.session.scalar(count.select_from(ReachSummary)))
@@ -255,8 +286,8 @@ def rebuild():
 
 def refresh(touched):
     """Compute again the rows `touched` names: {"pairs": {(assignment, student)}, "assignments":
-    {ids}, "classes": {ids}, "items": {(item_type, item_id)} (review events)} or EVERYTHING. Not
-    committed."""
+    {ids}, "classes": {ids}, "items": {(item_type, item_id)} (review events), "given": {assignment
+    ids} (of deleted classes)} or EVERYTHING. Not committed."""
     if touched == EVERYTHING or EVERYTHING in touched:
         rebuild()
         return
@@ -276,6 +307,13 @@ def refresh(touched):
             by_class.setdefault(cid, set()).add(aid)
     whole_classes = set(touched.get("classes", ()))
     assignments = sorted(touched.get("assignments", ()))
+    # What was given to which grade: the touched assignments, those of the touched classes (a grade
+    # or year changed), those of classes deleted (found before the delete: summary._note).
+    given = set(assignments) | set(touched.get("given", ()))
+    if whole_classes:
+        given |= set(db.session.scalars(select(ac.c.assignment_id).where(ac.c.classroom_id.in_(sorted(whole_classes)))))
+    if given:
+        _write_given(sorted(given))
     classes = whole_classes | set(by_class)
     if assignments:
         W = WorkSummary
@@ -310,6 +348,15 @@ def _touched(session):
     return found
 
 
+def _given_to(session, touched, classroom_id):
+    """The assignments given to a class about to be deleted (its assignment_classroom rows go with
+    it): their GivenSummary rows are computed again."""
+    ac = assignment_classroom
+    with session.no_autoflush:
+        found = session.execute(select(ac.c.assignment_id).where(ac.c.classroom_id == classroom_id)).scalars()
+        touched.setdefault("given", set()).update(found)
+
+
 def _table(obj):
     return getattr(type(obj), "__tablename__", None)
 
@@ -335,6 +382,8 @@ def _note(session, table, obj):
             touched["classes"].add(committed)
     elif table == "classroom":
         touched["classes"].add(obj.id)
+        if obj in session.deleted:
+            _given_to(session, touched, obj.id)
     elif table == "workflow_event":
         if obj.item_type is None or obj.item_id is None:
             touched[EVERYTHING] = True
@@ -454,6 +503,8 @@ def _statement(orm_execute_state):
         key = "id" if table == "classroom" else "classroom_id"
         if where.get(key) is not None:
             touched["classes"].add(where[key])
+            if table == "classroom" and state.is_delete:
+                _given_to(session, touched, where[key])
             return
     elif table == "workflow_event":
         if where.get("item_type") is not None and where.get("item_id") is not None and \

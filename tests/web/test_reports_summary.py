@@ -12,7 +12,7 @@ from lms.assignments import marking, submissions
 from lms.assignments.models import Attempt, Submission, assignment_classroom
 from lms.extensions import db
 from lms.reports import queries, summary
-from lms.reports.models import DecisionSummary, MonthSummary, ReachSummary, WorkSummary
+from lms.reports.models import DecisionSummary, GivenSummary, MonthSummary, ReachSummary, WorkSummary
 from lms.review.models import WorkflowEvent
 from lms.schools.models import Enrollment
 from tests.reports_support import _event, at, build_world
@@ -32,14 +32,16 @@ def stored():
     reach = db.session.execute(db.select(*(getattr(R, c) for c in summary._REACH_COLUMNS))).all()
     months = db.session.execute(db.select(*(getattr(M, c) for c in summary._MONTH_COLUMNS))).all()
     decisions = db.session.execute(db.select(*(getattr(D, c) for c in summary._DECISION_COLUMNS))).all()
-    return _normal(work), _normal(reach), _normal(months), _normal(decisions)
+    given = db.session.execute(db.select(*(getattr(GivenSummary, c) for c in summary._GIVEN_COLUMNS))).all()
+    return _normal(work), _normal(reach), _normal(months), _normal(decisions), _normal(given)
 
 
 def direct():
     return _normal(db.session.execute(summary._work_select()).all()), \
         _normal(db.session.execute(summary._reach_select()).all()), \
         _normal(db.session.execute(summary._month_select()).all()), \
-        _normal(db.session.execute(summary._decision_select()).all())
+        _normal(db.session.execute(summary._decision_select()).all()), \
+        _normal(db.session.execute(summary._given_select()).all())
 
 
 def hours_of(item):
@@ -116,6 +118,7 @@ def test_rebuild_command_computes_the_rows_again(app):
     db.session.execute(db.delete(ReachSummary))
     db.session.execute(db.delete(MonthSummary))
     db.session.execute(db.delete(DecisionSummary))
+    db.session.execute(db.delete(GivenSummary))
     db.session.commit()
     assert stored() != direct()
     result = CliRunner().invoke(app.cli, ["lms", "rebuild-report-summary"], catch_exceptions=False)
@@ -136,11 +139,49 @@ def test_init_computes_the_summary_of_work_given_before_it_existed(app):
     db.session.commit()
     assert ensure_report_summary() == 5
     check()
-    db.session.execute(db.delete(DecisionSummary))  # an upgrade that adds only the decisions' table
+    db.session.execute(db.delete(DecisionSummary))  # an upgrade that adds only the decisions' and
+    db.session.execute(db.delete(GivenSummary))  # the given assignments' tables
     db.session.commit()
     assert ensure_report_summary() is None
     check()
     assert db.session.scalar(db.select(db.func.count()).select_from(DecisionSummary)) == 4
+    assert db.session.scalar(db.select(db.func.count()).select_from(GivenSummary)) == 5
+
+
+def given_counts(world, **filters):
+    f = queries.Filters(world.year, filters.get("subject"), filters.get("grade"))
+    return (queries.assignment_school_totals(f).get(world.schools["ra"].id, queries.AssignmentRow(0, 0, "", 0, 0))
+            .assignments, queries.monthly_trends(f)["assignments"])
+
+
+def test_given_rows_follow_classes_changed_and_deleted(app):
+    """An assignment given to two grades counts once for all grades and once in each; a class
+    moved to another grade, given one more assignment, or deleted changes what was given."""
+    world = build_world()
+    a1, a2 = world.assignments["a1"], world.assignments["a2"]  # a1: 6A; a2: 6A and 7A
+    check()
+    assert given_counts(world) == (3, {"2024-09": 1, "2024-10": 2})
+    assert given_counts(world, grade=7) == (2, {"2024-10": 2})  # a2 and a3
+    room = world.classes["7A"]
+    room.grade = 8
+    db.session.commit()
+    check()
+    assert given_counts(world, grade=7) == (0, {})
+    assert given_counts(world, grade=8) == (2, {"2024-10": 2})
+    db.session.execute(assignment_classroom.insert().values(assignment_id=a1.id, classroom_id=room.id))
+    db.session.commit()
+    check()
+    assert given_counts(world, grade=8) == (3, {"2024-09": 1, "2024-10": 2})
+    assert given_counts(world) == (3, {"2024-09": 1, "2024-10": 2})
+    db.session.execute(db.delete(Enrollment).where(Enrollment.classroom_id == room.id))
+    db.session.delete(room)
+    db.session.commit()
+    check()
+    assert given_counts(world, grade=8) == (0, {})
+    assert given_counts(world) == (2, {"2024-09": 1, "2024-10": 1})  # a3 was given to 7A only
+    lead = db.session.execute(db.select(GivenSummary.grade, GivenSummary.lead).where(
+        GivenSummary.assignment_id == a2.id)).all()
+    assert [tuple(r) for r in lead] == [(6, True)]
 
 
 def test_decision_hours_follow_the_review_services(demo):
