@@ -400,7 +400,7 @@ def main():
             for index in table.indexes:
                 index.create(db.engine, checkfirst=True)
         from lms.reports import summary
-        from lms.reports.models import DecisionSummary, GivenSummary, MonthSummary, WorkSummary
+        from lms.reports.models import DecisionSummary, GivenSummary, MonthSummary, TopicSummary, WorkSummary
 
         if seeded and db.session.scalar(db.select(WorkSummary.assignment_id).limit(1)) and \
                 not db.session.scalar(db.select(MonthSummary.id).limit(1)):
@@ -417,11 +417,13 @@ def main():
             print(f"report decision rows built: {time.perf_counter() - t0:.1f} s", flush=True)
             analyze(db)
         if seeded and db.session.scalar(db.select(WorkSummary.assignment_id).limit(1)) and \
-                not db.session.scalar(db.select(GivenSummary.assignment_id).limit(1)):
-            t0 = time.perf_counter()  # the given assignments' summary added since the data was seeded
+                not (db.session.scalar(db.select(GivenSummary.assignment_id).limit(1)) and
+                     db.session.scalar(db.select(TopicSummary.assignment_id).limit(1))):
+            t0 = time.perf_counter()  # the given assignments' and topics' summary added since the data was seeded
             summary._write_given()
+            summary._write_topics()
             db.session.commit()
-            print(f"report given rows built: {time.perf_counter() - t0:.1f} s", flush=True)
+            print(f"report given and topic rows built: {time.perf_counter() - t0:.1f} s", flush=True)
             analyze(db)
         if not seeded or not db.session.scalar(db.select(WorkSummary.assignment_id).limit(1)):
             t0 = time.perf_counter()

@@ -59,8 +59,8 @@ def init_command():
 def ensure_report_summary():
     """Work given before the statistics' summary tables existed (a database just upgraded to
     them) leaves them empty while assignments have classes: compute them then (the number of
-    assignment × class rows), else None; the decisions' hours and the assignments given per grade
-    likewise when their table is empty while there are decisions / assignments given. Later changes keep them (reports/summary.py)."""
+    assignment × class rows), else None; the decisions' hours and the assignments given per grade (and
+    their topics) likewise when their table is empty while there are decisions / assignments given. Later changes keep them (reports/summary.py)."""
     from .assignments.models import assignment_classroom
     from .reports import queries, summary
     from .reports.models import DecisionSummary, GivenSummary, WorkSummary
@@ -72,7 +72,8 @@ def ensure_report_summary():
         db.session.commit()
     given = db.session.scalar(db.select(assignment_classroom.c.assignment_id).limit(1))
     if given is not None and db.session.scalar(db.select(GivenSummary.assignment_id).limit(1)) is None:
-        summary._write_given()  # likewise the assignments given per grade
+        summary._write_given()  # likewise the assignments given per grade and the topics they use
+        summary._write_topics()
         db.session.commit()
     if given is None or db.session.scalar(db.select(WorkSummary.assignment_id).limit(1)) is not None:
         return None

@@ -51,7 +51,6 @@ from ..accounts.models import Role, User
 from ..assignments.models import (
     Assignment,
     AssignmentKind,
-    AssignmentQuestion,
     Inquiry,
     assignment_classroom,
 )
@@ -63,7 +62,7 @@ from ..questions.models import Question
 from ..review.models import WorkflowEvent
 from ..review.workflow import Action, State
 from ..schools.models import Classroom, Enrollment, Guardian, School, SchoolYear, Subject, Teaching, Topic
-from .models import DecisionSummary, GivenSummary, MonthSummary, ReachSummary, WorkSummary
+from .models import DecisionSummary, GivenSummary, MonthSummary, ReachSummary, TopicSummary, WorkSummary
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 ONLINE_TARGET = 0.35  # the plan's target: on average 35% of the programme delivered online
@@ -667,25 +666,18 @@ def _covered(f):
     material of the school on the topic, or an assignment given in the year using it (its
     material's or its questions' topic). Materials without a school (district staff) count for the
     district with school_id None: the select (`covered_topics` runs it, `covered_counts` counts it)."""
-    M, A, AQ, Q = Material, Assignment, AssignmentQuestion, Question
+    M = Material
     # Subject and grade are applied through the topic.
     approved = select(M.school_id.label("school_id"), M.topic_id.label("topic_id")).where(
         M.topic_id.is_not(None), M.published_version_id.is_not(None), M.state != State.WITHDRAWN.value,
         M.published_at < f.end)
-    # The topics of each assignment (its material's, its questions') first, then one test of
-    # "given in the year" for the 50,000 pairs, not one per branch over every assignment.
-    by_material = (select(A.id.label("aid"), A.school_id.label("school_id"), M.topic_id.label("topic_id"))
-                   .join(M, M.id == A.material_id).where(M.topic_id.is_not(None)))
-    by_question = (select(A.id, A.school_id, Q.topic_id).select_from(AQ).join(A, A.id == AQ.assignment_id)
-                   .join(Q, Q.id == AQ.question_id).where(Q.topic_id.is_not(None)))
+    # The topics used by the assignments given in the year: the summary's rows (summary.py), not
+    # 100,000 assignments joined to their materials, questions and classes at every view.
+    T = TopicSummary
+    by_assignment = select(T.school_id, T.topic_id).where(T.school_year_id == f.year.id)
     if f.school_id is not None:
         approved = approved.where(M.school_id == f.school_id)
-        by_material = by_material.where(A.school_id == f.school_id)
-        by_question = by_question.where(A.school_id == f.school_id)
-    topics = union_all(by_material, by_question).subquery("assignment_topic")
-    G = GivenSummary  # given to a class of the year (any grade: the topic says the grade)
-    given = exists(select(G.assignment_id).where(G.assignment_id == topics.c.aid, G.school_year_id == f.year.id))
-    by_assignment = select(topics.c.school_id, topics.c.topic_id).where(given)
+        by_assignment = by_assignment.where(T.school_id == f.school_id)
     used = union(approved, by_assignment).subquery("used")
     query = (select(used.c.school_id, Topic.subject_id, Topic.grade, used.c.topic_id)
              .join(Topic, Topic.id == used.c.topic_id))

@@ -27,6 +27,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union,
     union_all,
 )
 from sqlalchemy.dialects import postgresql
@@ -35,6 +36,7 @@ from sqlalchemy.orm import aliased, attributes
 from ..assignments.models import (
     Assignment,
     AssignmentKind,
+    AssignmentQuestion,
     Attempt,
     AttemptState,
     MaterialView,
@@ -44,15 +46,19 @@ from ..assignments.models import (
 from ..core import events
 from ..core.events import EventSession
 from ..extensions import db
+from ..materials.models import Material
+from ..questions.models import Question
 from ..review.models import WorkflowEvent
 from ..schools.models import Classroom, Enrollment
-from .models import DecisionSummary, GivenSummary, MonthSummary, ReachSummary, WorkSummary
+from .models import DecisionSummary, GivenSummary, MonthSummary, ReachSummary, TopicSummary, WorkSummary
 
 summary_stale = events.signal("reports.summary-stale", "Work, assignments or class lists changed: the report "
                                                        "summary rows to compute again (payload: touched).")
 
 _WORK = {"attempt", "submission", "material_view"}
-_WATCHED = _WORK | {"assignment", "assignment_classroom", "enrollment", "classroom", "workflow_event"}
+_WATCHED = _WORK | {"assignment", "assignment_classroom", "enrollment", "classroom", "workflow_event",
+                    "assignment_question"}
+_ITEMS = {"material", "question"}  # only a change of topic touches the summary (TopicSummary)
 # Columns the statistics do not read: a change to only these touches nothing (an answer saved).
 _QUIET = {"attempt": {"lock_version", "deadline_at"}, "submission": {"lock_version", "feedback"},
           "material_view": {"last_at", "views", "seconds"},
@@ -220,6 +226,36 @@ def _given_select(assignment_ids=None):
             .join(A, A.id == g.aid))
 
 
+_TOPIC_COLUMNS = ["assignment_id", "school_year_id", "topic_id", "school_id"]
+
+
+def _topic_select(assignment_ids=None):
+    """TopicSummary rows: per assignment given to a class of a school year, each topic it uses
+    (its material's, its questions')."""
+    A, AQ, C, ac, M, Q = Assignment, AssignmentQuestion, Classroom, assignment_classroom, Material, Question
+    years = select(ac.c.assignment_id.label("aid"), C.school_year_id.label("year")).join(
+        C, C.id == ac.c.classroom_id).group_by(ac.c.assignment_id, C.school_year_id)
+    by_material = select(A.id.label("aid"), M.topic_id.label("topic_id")).join(M, M.id == A.material_id).where(
+        M.topic_id.is_not(None))
+    by_question = select(AQ.assignment_id, Q.topic_id).join(Q, Q.id == AQ.question_id).where(Q.topic_id.is_not(None))
+    if assignment_ids is not None:
+        years = years.where(ac.c.assignment_id.in_(assignment_ids))
+        by_material = by_material.where(A.id.in_(assignment_ids))
+        by_question = by_question.where(AQ.assignment_id.in_(assignment_ids))
+    y, t = years.subquery("years"), union(by_material, by_question).subquery("topics")
+    return (select(y.c.aid, y.c.year, t.c.topic_id, A.school_id).select_from(y).join(t, t.c.aid == y.c.aid)
+            .join(A, A.id == y.c.aid))
+
+
+def _write_topics(assignment_ids=None):
+    T = TopicSummary
+    gone = delete(T)
+    if assignment_ids is not None:
+        gone = gone.where(T.assignment_id.in_(assignment_ids))
+    db.session.execute(gone)
+    db.session.execute(insert(T.__table__).from_select(_TOPIC_COLUMNS, _topic_select(assignment_ids)))
+
+
 def _write_given(assignment_ids=None):
     G = GivenSummary
     gone = delete(G)
@@ -279,6 +315,7 @@ def rebuild():
     _write_reach()
     _write_months()
     _write_given()
+    _write_topics()
     _write_decisions()
     count = select(func.count())
     return (db.session.scalar(count.select_from(WorkSummary)), db.session.scalar(count.select_from(ReachSummary)))
@@ -287,7 +324,8 @@ def rebuild():
 def refresh(touched):
     """Compute again the rows `touched` names: {"pairs": {(assignment, student)}, "assignments":
     {ids}, "classes": {ids}, "items": {(item_type, item_id)} (review events), "given": {assignment
-    ids} (of deleted classes)} or EVERYTHING. Not committed."""
+    ids} (of deleted classes, changed question lists), "topics": {(item_type, item_id)} (a topic
+    changed)} or EVERYTHING. Not committed."""
     if touched == EVERYTHING or EVERYTHING in touched:
         rebuild()
         return
@@ -312,8 +350,16 @@ def refresh(touched):
     given = set(assignments) | set(touched.get("given", ()))
     if whole_classes:
         given |= set(db.session.scalars(select(ac.c.assignment_id).where(ac.c.classroom_id.in_(sorted(whole_classes)))))
+    topics = touched.get("topics", set())  # materials and questions whose topic changed: who uses them
+    for model, ids in ((Material, {i for t, i in topics if t == "material"}),
+                       (Question, {i for t, i in topics if t == "question"})):
+        if ids:
+            column = Assignment.material_id if model is Material else AssignmentQuestion.question_id
+            owner = Assignment.id if model is Material else AssignmentQuestion.assignment_id
+            given |= set(db.session.scalars(select(owner).where(column.in_(sorted(ids)))))
     if given:
         _write_given(sorted(given))
+        _write_topics(sorted(given))
     classes = whole_classes | set(by_class)
     if assignments:
         W = WorkSummary
@@ -384,6 +430,16 @@ def _note(session, table, obj):
         touched["classes"].add(obj.id)
         if obj in session.deleted:
             _given_to(session, touched, obj.id)
+    elif table == "assignment_question":
+        given = touched.setdefault("given", set())
+        if obj.assignment_id is None:
+            touched[EVERYTHING] = True
+        given.add(obj.assignment_id)
+        committed = attributes.instance_state(obj).committed_state.get("assignment_id")
+        if isinstance(committed, int):
+            given.add(committed)
+    elif table in _ITEMS:
+        touched.setdefault("topics", set()).add((table, obj.id))
     elif table == "workflow_event":
         if obj.item_type is None or obj.item_id is None:
             touched[EVERYTHING] = True
@@ -401,6 +457,10 @@ def _before_flush(session, _context, _instances):
             session.info.setdefault(_NEW, []).append(obj)  # its ids are known after the flush
     for obj in list(session.dirty) + list(session.deleted):
         table = _table(obj)
+        if table in _ITEMS and obj not in session.deleted and session.is_modified(obj) and \
+                "topic_id" in attributes.instance_state(obj).committed_state:
+            _note(session, table, obj)  # a used material or question cannot be deleted (foreign keys)
+            continue
         if table not in _WATCHED:
             continue
         if obj not in session.deleted:
@@ -462,6 +522,19 @@ def _statement(orm_execute_state):
         return
     statement = state.statement
     table = getattr(getattr(statement, "table", None), "name", None)
+    if table in _ITEMS:
+        values = {getattr(column, "key", column) for column in (getattr(statement, "_values", None) or {})}
+        if not state.is_update or "topic_id" not in values:
+            return  # new items are used by nothing yet, used ones cannot be deleted, the rest is not read
+        where = {}
+        for criterion in getattr(statement, "_where_criteria", ()):
+            _equalities(criterion, where)
+        touched = _touched(state.session)
+        if where.get("id") is not None:
+            touched.setdefault("topics", set()).add((table, where["id"]))
+        else:
+            touched[EVERYTHING] = True
+        return
     if table not in _WATCHED:
         return
     session = state.session
@@ -480,6 +553,8 @@ def _statement(orm_execute_state):
                 touched["classes"].add(row["classroom_id"])
             elif table == "workflow_event" and row.get("item_type") is not None and row.get("item_id") is not None:
                 touched["items"].add((row["item_type"], row["item_id"]))
+            elif table == "assignment_question" and row.get("assignment_id") is not None:
+                touched.setdefault("given", set()).add(row["assignment_id"])
             elif table != "assignment" and table != "classroom":  # new ones have no work yet
                 touched[EVERYTHING] = True
         return
@@ -505,6 +580,10 @@ def _statement(orm_execute_state):
             touched["classes"].add(where[key])
             if table == "classroom" and state.is_delete:
                 _given_to(session, touched, where[key])
+            return
+    elif table == "assignment_question":
+        if where.get("assignment_id") is not None and not (state.is_update and "assignment_id" in values):
+            touched.setdefault("given", set()).add(where["assignment_id"])
             return
     elif table == "workflow_event":
         if where.get("item_type") is not None and where.get("item_id") is not None and \

@@ -12,7 +12,14 @@ from lms.assignments import marking, submissions
 from lms.assignments.models import Attempt, Submission, assignment_classroom
 from lms.extensions import db
 from lms.reports import queries, summary
-from lms.reports.models import DecisionSummary, GivenSummary, MonthSummary, ReachSummary, WorkSummary
+from lms.reports.models import (
+    DecisionSummary,
+    GivenSummary,
+    MonthSummary,
+    ReachSummary,
+    TopicSummary,
+    WorkSummary,
+)
 from lms.review.models import WorkflowEvent
 from lms.schools.models import Enrollment
 from tests.reports_support import _event, at, build_world
@@ -33,7 +40,8 @@ def stored():
     months = db.session.execute(db.select(*(getattr(M, c) for c in summary._MONTH_COLUMNS))).all()
     decisions = db.session.execute(db.select(*(getattr(D, c) for c in summary._DECISION_COLUMNS))).all()
     given = db.session.execute(db.select(*(getattr(GivenSummary, c) for c in summary._GIVEN_COLUMNS))).all()
-    return _normal(work), _normal(reach), _normal(months), _normal(decisions), _normal(given)
+    topics = db.session.execute(db.select(*(getattr(TopicSummary, c) for c in summary._TOPIC_COLUMNS))).all()
+    return _normal(work), _normal(reach), _normal(months), _normal(decisions), _normal(given), _normal(topics)
 
 
 def direct():
@@ -41,7 +49,8 @@ def direct():
         _normal(db.session.execute(summary._reach_select()).all()), \
         _normal(db.session.execute(summary._month_select()).all()), \
         _normal(db.session.execute(summary._decision_select()).all()), \
-        _normal(db.session.execute(summary._given_select()).all())
+        _normal(db.session.execute(summary._given_select()).all()), \
+        _normal(db.session.execute(summary._topic_select()).all())
 
 
 def hours_of(item):
@@ -119,6 +128,7 @@ def test_rebuild_command_computes_the_rows_again(app):
     db.session.execute(db.delete(MonthSummary))
     db.session.execute(db.delete(DecisionSummary))
     db.session.execute(db.delete(GivenSummary))
+    db.session.execute(db.delete(TopicSummary))
     db.session.commit()
     assert stored() != direct()
     result = CliRunner().invoke(app.cli, ["lms", "rebuild-report-summary"], catch_exceptions=False)
@@ -141,11 +151,13 @@ def test_init_computes_the_summary_of_work_given_before_it_existed(app):
     check()
     db.session.execute(db.delete(DecisionSummary))  # an upgrade that adds only the decisions' and
     db.session.execute(db.delete(GivenSummary))  # the given assignments' tables
+    db.session.execute(db.delete(TopicSummary))
     db.session.commit()
     assert ensure_report_summary() is None
     check()
     assert db.session.scalar(db.select(db.func.count()).select_from(DecisionSummary)) == 4
     assert db.session.scalar(db.select(db.func.count()).select_from(GivenSummary)) == 5
+    assert db.session.scalar(db.select(db.func.count()).select_from(TopicSummary)) > 0
 
 
 def given_counts(world, **filters):
@@ -230,3 +242,42 @@ def test_decision_hours_follow_events_added_changed_and_removed(app):
     db.session.commit()
     check()
     assert hours_of(m1) == [("approve", 48.0), ("request_changes", 24.0), ("request_changes", 36.0)]
+
+
+def topics_of(world, school):
+    return {r.topic_id for r in queries.covered_topics(queries.Filters(world.year))
+            if r.school_id == (world.schools[school].id if school else None)}
+
+
+def test_topic_rows_follow_question_lists_and_topic_changes(app):
+    """The topics the assignments given in the year use follow a question's topic changed, a
+    material's topic changed by an UPDATE statement, and a question taken off or put back on a quiz."""
+    from lms.assignments.models import AssignmentQuestion
+    from lms.materials.models import Material
+
+    world = build_world()
+    T1, T2, T3, T4 = (t.id for t in world.topics)
+    q1, m1, a1 = world.items["q1"], world.items["m1"], world.assignments["a1"]
+    check()
+    assert topics_of(world, "ra") == {T1, T3}  # m1 approved (and a3's material), q1 on a1
+    q1.topic_id = T4
+    db.session.commit()
+    check()
+    assert topics_of(world, "ra") == {T1, T4}
+    db.session.execute(db.update(Material).where(Material.id == m1.id).values(topic_id=T2))
+    db.session.commit()
+    check()
+    assert topics_of(world, "ra") == {T2, T4}
+    link = db.session.scalar(db.select(AssignmentQuestion).where(AssignmentQuestion.assignment_id == a1.id))
+    version = link.question_version_id
+    db.session.delete(link)
+    db.session.commit()
+    check()
+    assert topics_of(world, "ra") == {T2}
+    db.session.add(AssignmentQuestion(assignment_id=a1.id, question_id=q1.id, question_version_id=version,
+                                      position=1, marks=1))
+    db.session.commit()
+    check()
+    assert topics_of(world, "ra") == {T2, T4}
+    assert T3 not in {t for _a, _y, t, _s in db.session.execute(db.select(
+        *(getattr(TopicSummary, c) for c in summary._TOPIC_COLUMNS)))}
