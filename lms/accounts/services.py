@@ -12,6 +12,7 @@ from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core.cache import remember
+from ..core.dbping import first_read
 from ..core.errors import DomainError, ValidationError, _
 from ..core.text import clean_line, nfc
 from ..core.timeutil import as_utc, utcnow
@@ -298,7 +299,7 @@ def user_for_token(token):
     unique index on token_hash, with the user joined in."""
     if not token:
         return None
-    found = db.session.execute(_token_statement(), {"token_hash": ApiToken.hash(token)}).first()
+    found = first_read(_token_statement(), {"token_hash": ApiToken.hash(token)})
     if found is None:
         return None
     user, expires_at, revoked_at = found
@@ -368,8 +369,8 @@ def user_for_session(user_id, key):
     transaction of its own: a page that reads nothing else commits nothing."""
     if not key or not re.fullmatch(r"[0-9]{1,18}", str(user_id or "")):
         return None
-    row = db.session.execute(_session_statement(), {"key_hash": secret_hash(key), "user_id": int(user_id),
-                                                    "idle_cutoff": _idle_cutoff()}).first()
+    row = first_read(_session_statement(), {"key_hash": secret_hash(key), "user_id": int(user_id),
+                                            "idle_cutoff": _idle_cutoff()})
     if row is None:
         return None
     user, session_id, last_seen_at, *facts = row

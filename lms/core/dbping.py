@@ -1,4 +1,5 @@
-"""Stale PostgreSQL connections found without a round trip per request.
+"""What a PostgreSQL request pays besides its statements: stale connections found without a round
+trip per request, and no transaction around a request's first read when it is also its last.
 
 SQLAlchemy's `pool_pre_ping` sends a statement to the server at every checkout, so every request
 paid one more round trip for the rare connection a server restart or an administrator's
@@ -31,6 +32,7 @@ from sqlalchemy import event, exc
 from sqlalchemy.pool import Pool
 
 DEFAULT_IDLE_SECONDS = 30
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: connected, no transaction open
 _RESTED = "lms_rested_since"  # connection_record.info: monotonic time of the last checkin; None: new
 
 
@@ -97,3 +99,30 @@ def _check(dbapi_connection, connection_record, _proxy):
         ping(dbapi_connection)
     except Exception as error:  # noqa: BLE001 - any failure: the pool replaces the connection
         raise exc.DisconnectionError(f"stale connection: {error}") from error
+
+
+def first_read(statement, params):
+    """`db.session.execute(statement, params).first()`, for the statement that opens a request
+    (the token's or the session's look-up). On PostgreSQL, when nothing has been sent on the
+    session's connection yet (no transaction open on it, nothing waiting to be flushed), it is sent
+    in autocommit: psycopg sends no BEGIN before it, and a request that sends nothing else ends
+    with no ROLLBACK either (issue 8: a kept page was BEGIN, the look-up, ROLLBACK: three round
+    trips for one read). The next statement, read or write, opens the transaction as before, so
+    what a request writes stays atomic; the look-up alone reads outside it, which under READ
+    COMMITTED (each statement its own snapshot) sees what it would have seen inside. It takes no
+    lock (no FOR UPDATE), or this would not hold."""
+    from ..extensions import db
+
+    session = db.session
+    if session.new or session.dirty or session.deleted:  # autoflush would write in autocommit
+        return session.execute(statement, params).first()
+    dbapi_connection = session.connection().connection.dbapi_connection
+    if (not _is_psycopg(dbapi_connection) or dbapi_connection.autocommit
+            or dbapi_connection.info.transaction_status != _IDLE):
+        return session.execute(statement, params).first()
+    dbapi_connection.autocommit = True
+    try:
+        return session.execute(statement, params).first()
+    finally:
+        if not dbapi_connection.closed:
+            dbapi_connection.autocommit = False

@@ -141,3 +141,97 @@ def test_a_kept_answer_is_hashed_once_for_its_etag(app, demo, client, monkeypatc
     me = client.get("/api/v1/me", headers=headers)
     assert me.status_code == 200 and me.get_data() in hashed
     assert me.headers["ETag"] == f'W/"{sha256(me.get_data()).hexdigest()[:40]}"'
+
+
+@pytest.fixture
+def commands(monkeypatch, sent):
+    """`sent` with psycopg's own commands (BEGIN, COMMIT, ROLLBACK) in their place: every round trip."""
+    from psycopg._connection_base import BaseConnection
+
+    exec_command = BaseConnection._exec_command
+
+    def recorded(connection, command, *args, **kwargs):
+        sent.append(bytes(command).decode() if isinstance(command, bytes) else str(command))
+        return exec_command(connection, command, *args, **kwargs)
+
+    monkeypatch.setattr(BaseConnection, "_exec_command", recorded)
+    return sent
+
+
+@on_postgres
+def test_a_kept_answer_is_one_round_trip_the_look_up(app, demo, client, commands):
+    db.session.remove()
+    headers = bearer(api_token(client, "hs.6a1.01"))
+    client.get("/api/v1/materials", headers=headers)
+    browser = app.test_client()
+    login(browser, "hs.6a1.01")
+    browser.get("/materials/?grade=6")
+    for reader, url, request_headers in ((client, "/api/v1/materials", headers), (browser, "/materials/?grade=6", {})):
+        commands.clear()
+        with count_queries() as counted:
+            assert reader.get(url, headers=request_headers).status_code == 200
+        assert len(counted) == 1 and commands == list(counted), commands  # no BEGIN, no ROLLBACK
+
+
+@pytest.fixture
+def renaming(app):
+    """A route that signs its caller in by token (the first read), renames them, then commits or
+    fails: what follows the look-up must still be one transaction."""
+    from flask import request
+
+    from lms.accounts import services as account_services
+
+    def rename():
+        user = account_services.user_for_token(request.args["token"])
+        user.full_name = "Tên Mới"
+        db.session.flush()
+        if request.args.get("fail"):
+            raise RuntimeError("after the write")
+        db.session.commit()
+        return "ok"
+
+    app.add_url_rule("/_test/rename", view_func=rename)
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+    return "/_test/rename"
+
+
+def full_name(username):
+    from lms.accounts.models import User
+
+    db.session.rollback()
+    return db.session.scalar(db.select(User.full_name).where(User.username == username))
+
+
+def test_writes_after_the_look_up_stay_one_transaction(app, demo, client, renaming, request):
+    db.session.remove()
+    token = api_token(client, "hs.6a1.01")
+    before = full_name("hs.6a1.01")
+    trips = request.getfixturevalue("commands") if TEST_DATABASE_URL else []
+    trips.clear()
+    with pytest.raises(RuntimeError):
+        client.get(renaming, query_string={"token": token, "fail": "1"})
+    sent_by_request = [t.split()[0] for t in trips]
+    assert full_name("hs.6a1.01") == before  # the flushed UPDATE was rolled back with the request
+    if TEST_DATABASE_URL:  # the look-up alone; the write in a transaction (its BEGIN is sent within its execute)
+        assert sent_by_request == ["SELECT", "UPDATE", "BEGIN", "ROLLBACK"], trips
+    trips.clear()
+    assert client.get(renaming, query_string={"token": token}).data == b"ok"
+    sent_by_request = [t.split()[0] for t in trips]
+    assert full_name("hs.6a1.01") == "Tên Mới"
+    if TEST_DATABASE_URL:
+        assert sent_by_request == ["SELECT", "UPDATE", "BEGIN", "COMMIT"], trips
+
+
+def test_a_look_up_with_writes_pending_keeps_them_in_the_transaction(app, demo, client):
+    """Objects waiting to be flushed are flushed before the look-up: inside a transaction, never
+    in autocommit, so a rollback still takes them back."""
+    from lms.accounts import services as account_services
+    from lms.accounts.models import User
+
+    token = api_token(client, "hs.6a1.02")
+    db.session.remove()
+    user = db.session.scalar(db.select(User).where(User.username == "hs.6a1.02"))
+    user.full_name = "Chưa Lưu"
+    assert account_services.user_for_token(token) is user
+    db.session.rollback()
+    assert full_name("hs.6a1.02") != "Chưa Lưu"
