@@ -541,25 +541,32 @@ def _class_rows(f, now):
         grouped = grouped.where(W.subject_id == f.subject.id)
     g = grouped.subquery("grouped")
     size = select(E.classroom_id.label("cid"), func.count().label("n")).group_by(E.classroom_id).subquery("size")
+    # The class's students reached in the subject: its reach row (summary.py), joined here rather
+    # than 7,000 rows matched in Python. The marks' sum as a float: no Decimal per row.
+    R = ReachSummary
     query = (select(g.c.school_id, C.id, C.name, C.grade, g.c.subject_id, g.c.assignments, g.c.due, size.c.n,
-                    g.c.done, g.c.on_time, g.c.mark_sum, g.c.marked)
-             .join(C, C.id == g.c.classroom_id).outerjoin(size, size.c.cid == C.id))
+                    g.c.done, g.c.on_time, cast(g.c.mark_sum, Float), g.c.marked, R.reached)
+             .join(C, C.id == g.c.classroom_id).outerjoin(size, size.c.cid == C.id)
+             .outerjoin(R, and_(R.classroom_id == C.id, R.whole.is_(False),
+                                R.subject_id.is_not_distinct_from(g.c.subject_id))))
     return db.session.execute(query).all()
 
 
-def _reach_rows(f):
-    """(school_id, classroom_id, subject_id, whole, reached) of the summary's reach rows in scope:
-    per class and subject, and (`whole`) per class across subjects, unless one subject is asked."""
+def _school_reached(f):
+    """{school_id: students reached}: each student once across subjects (the classes' `whole` reach
+    rows; a school's students are in one class a year), or in the one subject asked."""
     R = ReachSummary
-    query = select(R.school_id, R.classroom_id, R.subject_id, R.whole, R.reached).where(*_summary_conditions(R, f))
+    query = select(R.school_id, func.sum(R.reached)).where(*_summary_conditions(R, f)).group_by(R.school_id)
     if f.subject is not None:
         query = query.where(R.subject_id == f.subject.id, R.whole.is_(False))
-    return db.session.execute(query).all()
+    else:
+        query = query.where(R.whole.is_(True))
+    return {school_id: int(n or 0) for school_id, n in db.session.execute(query)}
 
 
 class ClassRows(list):
     """assignment_stats' rows, with the students reached per school (counted once across
-    subjects) that the same statement found."""
+    subjects: `_school_reached`)."""
 
     school_reached: dict
 
@@ -598,25 +605,15 @@ def assignment_stats(f, now=None):
     """Per class and subject: assignments given, students, students reached, completion and
     on-time rates, average mark. Two statements over the summary rows (summary.py)."""
     now = now or utcnow()
-    rows = {}
+    rows = []
     for (school_id, cid, name, grade, subject_id, assignments, due, students, done, on_time, mark_sum,
-         marked) in _class_rows(f, now):
+         marked, reached) in _class_rows(f, now):
         students = int(students or 0)
-        rows[(cid, subject_id)] = AssignmentRow(school_id, cid, name, grade, subject_id, assignments,
-                                                assignments * students, students, due=int(due or 0) * students,
-                                                done=int(done or 0), on_time=int(on_time or 0),
-                                                mark_sum=float(mark_sum or 0), marked=int(marked or 0))
-    reached_by_school = {}
-    for school_id, cid, subject_id, whole, reached in _reach_rows(f):
-        if whole or f.subject is not None:
-            # A student counted once per class: a school's students are in one class a year.
-            reached_by_school[school_id] = reached_by_school.get(school_id, 0) + reached
-        if not whole:
-            row = rows.get((cid, subject_id))
-            if row is not None:
-                row.reached = reached
-    result = ClassRows(sorted(rows.values(), key=lambda r: (r.school_id, r.grade, r.classroom, r.subject_id or 0)))
-    result.school_reached = reached_by_school
+        rows.append(AssignmentRow(school_id, cid, name, grade, subject_id, assignments, assignments * students,
+                                  students, int(reached or 0), int(due or 0) * students, int(done or 0),
+                                  int(on_time or 0), mark_sum or 0.0, int(marked or 0)))
+    result = ClassRows(sorted(rows, key=lambda r: (r.school_id, r.grade, r.classroom, r.subject_id or 0)))
+    result.school_reached = _school_reached(f)
     return result
 
 
