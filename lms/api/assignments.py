@@ -167,16 +167,27 @@ def start_attempt(assignment_id):
     """Start the quiz, or get back the attempt already open (idempotent: a start that got no
     answer can be sent again)."""
     user = g.api_user
-    assignment = load_assignment(assignment_id, user)
-    if not permissions.can_do(user, assignment):  # the message only when refusing (it looks the language up)
+    # The assignment under start's key-share lock with "is this student assigned" in one statement,
+    # the student's attempts in one more; the answer is built from what start drew (the pinned
+    # versions are kept per process), so a start reads no question, version or item.
+    assignment, assigned = attempts.assignment_to_start(assignment_id, user)
+    if assignment is None or not permissions.can_view(user, assignment, assigned):
+        raise NotFound()
+    if not permissions.can_do(user, assignment, assigned):  # the message only when refusing (it looks the language up)
         raise Forbidden(_("Chỉ học sinh được giao bài mới làm bài."))
-    current = attempts.open_attempt(assignment, user)
-    if current is not None and attempts.settle(current):
+    rows = attempts.mine(assignment.id, user.id)
+    if attempts.settle_open(assignment, user, rows):
         db.session.commit()  # submitted at its deadline, whatever this request comes to
-        assignment = load_assignment(assignment_id, user)
-    attempt, created = attempts.start(assignment, user)
+        assignment, assigned = attempts.assignment_to_start(assignment_id, user)
+        rows = attempts.mine(assignment.id, user.id)
+    attempt, created = attempts.start(assignment, user, locked=True, assigned=assigned, rows=rows)
+    if created:
+        body = attempts.started_json(attempt)
+        db.session.commit()
+        return body, 201
+    attempt_id, user_id = attempt.id, user.id  # read before the commit expires them
     db.session.commit()
-    return attempts.attempt_json(attempts.load(attempt.id), user), 201 if created else 200
+    return attempts.open_json(attempt_id, user_id) or attempts.attempt_json(attempts.load(attempt_id), user), 200
 
 
 @api_route("/attempts/<int:attempt_id>", tag="assignments",
@@ -185,7 +196,9 @@ def get_attempt(attempt_id):
     """An attempt with every saved answer (to resume on another device): its student and the
     assignment's teacher. Scores once submitted; correct answers as the assignment allows."""
     user = g.api_user
-    return attempts.attempt_json(load_attempt(attempt_id, user), user)
+    # Its own student resuming an open attempt (a reload, another device): two Core statements,
+    # the questions from the pinned versions kept per process; anything else the general path.
+    return attempts.open_json(attempt_id, user.id) or attempts.attempt_json(load_attempt(attempt_id, user), user)
 
 
 @api_route("/attempts/<int:attempt_id>/answers", methods=["PUT"], tag="assignments",

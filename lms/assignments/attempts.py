@@ -47,7 +47,8 @@ SHUFFLED_OPTIONS = {"single_choice": "options", "multiple_choice": "options", "m
 SUBMIT_TRIES = 3
 
 __all__ = ["open_attempt", "start", "save_answers", "submit", "settle", "auto_submit_overdue", "rescore",
-           "attempt_json", "saved_json", "result_json", "head", "save_answers_to", "load_answering", "overall_mark", "attempts_of", "shows_score", "shows_answers", "is_overdue",
+           "attempt_json", "saved_json", "started_json", "open_json", "mine", "settle_open",
+           "assignment_to_start", "result_json", "head", "save_answers_to", "load_answering", "overall_mark", "attempts_of", "shows_score", "shows_answers", "is_overdue",
            "load"]
 
 
@@ -139,26 +140,77 @@ def _draw(assignment, pinned, rng):
     return items
 
 
-def start(assignment, student, now=None, rng=None):
+_MINE_COLUMNS = ("id", "state", "deadline_at", "number")
+
+
+def mine(assignment_id, student_id):
+    """The student's attempts at this assignment (id, state, deadline_at, number), first first:
+    one Core statement, no entity (the start's "is one open?" and "how many used?")."""
+    return db.session.execute(_mine_statement(), {"assignment_id": assignment_id, "student_id": student_id}).all()
+
+
+@functools.cache
+def _mine_statement():
+    return (db.select(*(_ATTEMPT[name] for name in _MINE_COLUMNS))
+            .where(_ATTEMPT.assignment_id == db.bindparam("assignment_id"),
+                   _ATTEMPT.student_id == db.bindparam("student_id")).order_by(_ATTEMPT.number))
+
+
+def _open_of(rows):
+    return next((row for row in rows if row.state == AttemptState.IN_PROGRESS), None)
+
+
+def settle_open(assignment, student, rows, now=None):
+    """Submit the student's open attempt at this assignment if it is past its deadline (`rows`:
+    `mine`); True when it did (the caller commits, then reads `mine` again)."""
+    current = _open_of(rows)
+    if current is None or not is_overdue(current, now):
+        return False
+    return settle(db.session.get(Attempt, current.id), now)
+
+
+def assignment_to_start(assignment_id, student):
+    """(the assignment, whether `student` is assigned to it) in one statement, the row under the
+    key-share lock start takes (PostgreSQL): a teacher's edit (services.update_assignment, FOR
+    UPDATE) committed before, or waits until the start has committed. (None, False) when there
+    is no such assignment. Pass the result to start(locked=True, assigned=...)."""
+    from .models import Assignment
+
+    found = db.session.execute(
+        db.select(Assignment, permissions.assigned_clause(student.id, Assignment.id).label("assigned"))
+        .where(Assignment.id == assignment_id)
+        .with_for_update(key_share=True, read=True, of=Assignment.__table__)
+        .execution_options(populate_existing=True)).first()
+    return (found[0], bool(found[1])) if found is not None else (None, False)
+
+
+def start(assignment, student, now=None, rng=None, locked=False, assigned=None, rows=None):
     """Start (or resume) the student's attempt: returns (attempt, created).
 
     The open attempt comes back when there is one (created False), also when another request
     started it at the same moment (the partial unique index uq_attempt_open: one insert wins, the
     other re-reads). An open attempt past its deadline is submitted first (settle), then a new one
     may start. Refused with 409: no questions, before open_at, after the cut-off, attempts used
-    up. The deadline is start + time limit, never past the cut-off. `rng` fixes the draw in tests."""
-    if not permissions.can_do(student, assignment):
+    up. The deadline is start + time limit, never past the cut-off. `rng` fixes the draw in tests.
+
+    A caller that read the assignment with assignment_to_start passes `locked=True` and its
+    `assigned`, and may pass `rows` (`mine`, read after that lock): nothing is read again."""
+    if not permissions.can_do(student, assignment, assigned):
         raise NotFound()
     now = now or utcnow()
-    # Read the assignment again under a key-share lock (PostgreSQL; SQLite has one writer): a
-    # teacher's edit (services.update_assignment locks the row FOR UPDATE) either committed
-    # before, and the questions, cut-off and time limit read below are the new ones, or waits
-    # until this start has committed, and then finds a student has begun.
-    db.session.refresh(assignment, with_for_update={"key_share": True, "read": True})
-    current = open_attempt(assignment, student)
+    if not locked:
+        # Read the assignment again under a key-share lock (PostgreSQL; SQLite has one writer): a
+        # teacher's edit (services.update_assignment locks the row FOR UPDATE) either committed
+        # before, and the questions, cut-off and time limit read below are the new ones, or waits
+        # until this start has committed, and then finds a student has begun.
+        db.session.refresh(assignment, with_for_update={"key_share": True, "read": True})
+    if rows is None:
+        rows = mine(assignment.id, student.id)
+    current = _open_of(rows)
     if current is not None:
-        if not settle(current, now):
-            return current, False
+        attempt = db.session.get(Attempt, current.id)
+        if not settle(attempt, now):
+            return attempt, False
     pinned = _pinned_rows(assignment)
     if not pinned:
         raise Conflict("no_quiz", _("Bài tập này không có câu hỏi để làm."))
@@ -167,9 +219,7 @@ def start(assignment, student, now=None, rng=None):
     cutoff = as_utc(assignment.cutoff)
     if now > cutoff:
         raise Conflict("closed", _("Đã quá hạn chót (%(when)s) nên không thể làm bài nữa.", when=_when(cutoff)))
-    used = db.session.scalar(db.select(db.func.count(Attempt.id)).where(
-        Attempt.assignment_id == assignment.id, Attempt.student_id == student.id)) or 0
-    if used >= assignment.max_attempts:
+    if len(rows) >= assignment.max_attempts:
         # Counted after another request of the student committed its start (after our first look):
         # that open attempt is the answer, not a refusal.
         existing = open_attempt(assignment, student)
@@ -180,9 +230,10 @@ def start(assignment, student, now=None, rng=None):
     if assignment.time_limit_minutes:
         deadline = min(cutoff, now + timedelta(minutes=assignment.time_limit_minutes))
     items = _draw(assignment, pinned, rng or random.Random())
-    attempt = Attempt(assignment_id=assignment.id, student_id=student.id, number=used + 1,
+    attempt = Attempt(assignment_id=assignment.id, student_id=student.id, number=len(rows) + 1,
                       state=AttemptState.IN_PROGRESS.value, started_at=now, deadline_at=deadline,
-                      max_score=sum((item["marks"] for item in items), Decimal(0)), lock_version=1)
+                      max_score=sum((item["marks"] for item in items), Decimal(0)), lock_version=1,
+                      submitted_at=None, auto_submitted=False, late=False)
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
@@ -196,6 +247,10 @@ def start(assignment, student, now=None, rng=None):
         if existing is None:
             raise Conflict("attempt_busy", _("Bài làm vừa được bắt đầu ở nơi khác. Hãy tải lại trang.")) from None
         return existing, False
+    by_id = {row.id: row for row in pinned}
+    # What started_json shows, kept on the new attempt (not a column): the items as drawn.
+    attempt._drawn = [(item["position"], item["option_order"], item["marks"], None,
+                      by_id[item["assignment_question_id"]].question_version_id) for item in items]
     return attempt, True
 
 
@@ -283,19 +338,30 @@ def _answer_statement():
 def _pinned(version_ids):
     """{version id: (question type, data)} for these pinned versions. A version never changes
     (an edit makes a new one) and neither does a question's type, so each is read once per
-    application (per gunicorn worker) and kept; bounded, emptied when full."""
+    application (per gunicorn worker) and kept; bounded, emptied when full. The same read keeps
+    what a student is shown of it beside (_shown)."""
     cache = current_app.extensions.setdefault("lms.pinned_versions", {})
     missing = {v for v in version_ids if v not in cache}
     if missing:
+        shown = current_app.extensions.setdefault("lms.pinned_shown", {})
         if len(cache) + len(missing) > PINNED_CACHE_SIZE:
             cache.clear()
+            shown.clear()
         rows = db.session.execute(
-            db.select(QuestionVersion.id, Question.qtype, QuestionVersion.data)
+            db.select(QuestionVersion.id, Question.qtype, QuestionVersion.data, QuestionVersion.question_id,
+                      QuestionVersion.stem)
             .join(Question, Question.id == QuestionVersion.question_id)
             .where(QuestionVersion.id.in_(missing))).all()
-        for version_id, qtype, data in rows:
+        for version_id, qtype, data, question_id, stem in rows:
             cache[version_id] = (types.get(qtype), data)
+            shown[version_id] = (question_id, qtype, stem)
     return cache
+
+
+def _shown(version_ids):
+    """{version id: (question id, type code, stem)}: read and kept with _pinned."""
+    _pinned(version_ids)
+    return current_app.extensions.setdefault("lms.pinned_shown", {})
 
 
 def _refuse_written(attempt_id):
@@ -385,20 +451,30 @@ def save_answers_to(row, student, answers, now=None):
 
 # --- submit ---------------------------------------------------------------------------------------
 
-def _score_items(attempt):
-    """Each item's fraction by its type: unanswered 0; an answered essay None (the teacher grades it)."""
-    pinned = _pinned({item.assignment_question.question_version_id for item in attempt.items})
-    for item in attempt.items:
-        if item.answer is None:
-            fraction = 0.0
+def _fraction(qtype, data, answer):
+    """An item's fraction by its type: unanswered 0; an answered essay None (the teacher grades it)."""
+    if answer is None:
+        return Decimal(0).quantize(FRACTION_STEP)
+    try:
+        fraction = qtype.score(data, answer)
+    except (KeyError, TypeError, ValueError, AttributeError):  # an answer the type no longer reads
+        fraction = 0.0
+    return None if fraction is None else \
+        Decimal(str(max(0.0, min(1.0, fraction)))).quantize(FRACTION_STEP, rounding=ROUND_HALF_UP)
+
+
+def _totals(items):
+    """(score, maximum, needs_grading, mark) of (marks, fraction) pairs: rescore's arithmetic."""
+    score, maximum, pending = Decimal(0), Decimal(0), False
+    for marks, fraction in items:
+        marks = Decimal(marks)
+        maximum += marks
+        if fraction is None:
+            pending = True
         else:
-            qtype, data = pinned[item.assignment_question.question_version_id]
-            try:
-                fraction = qtype.score(data, item.answer)
-            except (KeyError, TypeError, ValueError, AttributeError):  # an answer the type no longer reads
-                fraction = 0.0
-        item.fraction = None if fraction is None else \
-            Decimal(str(max(0.0, min(1.0, fraction)))).quantize(FRACTION_STEP, rounding=ROUND_HALF_UP)
+            score += Decimal(fraction) * marks
+    score = score.quantize(SCORE_STEP, rounding=ROUND_HALF_UP)
+    return score, maximum, pending, None if pending else grading.mark_on_scale(score, maximum)
 
 
 def rescore(attempt):
@@ -406,19 +482,44 @@ def rescore(attempt):
     the teacher grades an essay): score = Σ fraction × marks; an item with no fraction yet (an
     essay) keeps needs_grading on and the mark empty; the mark is on the 10-point scale, rounded
     half-up (grading.mark_on_scale, TT22)."""
-    score, maximum, pending = Decimal(0), Decimal(0), False
-    for item in attempt.items:
-        marks = Decimal(item.marks)
-        maximum += marks
-        if item.fraction is None:
-            pending = True
-        else:
-            score += Decimal(item.fraction) * marks
-    attempt.score = score.quantize(SCORE_STEP, rounding=ROUND_HALF_UP)
-    attempt.max_score = maximum
-    attempt.needs_grading = pending
-    attempt.mark = None if pending else grading.mark_on_scale(attempt.score, maximum)
+    attempt.score, attempt.max_score, attempt.needs_grading, attempt.mark = _totals(
+        (item.marks, item.fraction) for item in attempt.items)
     return attempt
+
+
+# Submitting writes Core statements (the ORM's flush of 20 items and the attempt cost more than the
+# rest of the request): the attempt's state and totals in one UPDATE, the items' fractions in one
+# executemany. Each names its attempt by a value, not a bound parameter, and the attempt is in the
+# session: the work cache and the report summaries (their do_orm_execute listeners) tell which
+# student's work changed from that, as they did from the flush.
+
+@functools.cache
+def _scored_items_statement():
+    return (db.select(_ITEM.id, _ITEM.answer, _ITEM.marks, _PINNED.question_version_id)
+            .join_from(AttemptQuestion.__table__, AssignmentQuestion.__table__, _PINNED.id == _ITEM.assignment_question_id)
+            .where(_ITEM.attempt_id == db.bindparam("attempt_id")))
+
+
+def _scored(attempt_id):
+    """The attempt's items as saved now with each one's fraction (_fraction), and the totals:
+    ([(item id, fraction)], {score, max_score, needs_grading, mark})."""
+    rows = db.session.execute(_scored_items_statement(), {"attempt_id": attempt_id}).all()
+    pinned = _pinned({row.question_version_id for row in rows})
+    fractions = [(row.id, row.marks, _fraction(*pinned[row.question_version_id], row.answer)) for row in rows]
+    score, maximum, pending, mark = _totals((marks, fraction) for _id, marks, fraction in fractions)
+    return ([(item_id, fraction) for item_id, _marks, fraction in fractions],
+            {"score": score, "max_score": maximum, "needs_grading": pending, "mark": mark})
+
+
+def _write_fractions(attempt, fractions):
+    if fractions:
+        db.session.execute(
+            db.update(AttemptQuestion.__table__)
+            .where(_ITEM.attempt_id == attempt.id, _ITEM.id == db.bindparam("item_id"))
+            .values(fraction=db.bindparam("new_fraction", type_=_ITEM.fraction.type)),
+            [{"item_id": item_id, "new_fraction": fraction} for item_id, fraction in fractions])
+    if "items" in attempt.__dict__:  # loaded before: read again, with their fractions
+        _fresh_items(attempt, versions=False)
 
 
 def submit(attempt, student, now=None, auto=False):
@@ -436,16 +537,22 @@ def submit(attempt, student, now=None, auto=False):
     for _try in range(SUBMIT_TRIES):
         if attempt.state != AttemptState.IN_PROGRESS:
             return attempt
+        # Scored from the items read before the write: the UPDATE below writes only if no save
+        # changed lock_version since the attempt was read (a save's guard UPDATE raises it), so
+        # the score is of exactly the answers the submitted attempt holds; otherwise read again.
+        # The write, and so SQLite's one writer, is held from that UPDATE to the commit only.
+        fractions, totals = _scored(attempt.id)
         deadline = as_utc(attempt.deadline_at)
         overdue = deadline is not None and now > deadline
         submitted_at = deadline if overdue else now
         values = {"state": AttemptState.SUBMITTED.value, "lock_version": attempt.lock_version + 1,
                   "submitted_at": submitted_at, "auto_submitted": overdue or auto,
-                  "late": submitted_at > as_utc(attempt.assignment.due_at)}
+                  "late": submitted_at > as_utc(attempt.assignment.due_at), **totals}
         written = db.session.execute(
-            db.update(Attempt).where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS.value,
-                                     Attempt.lock_version == attempt.lock_version)
-            .values(**values).execution_options(synchronize_session=False)).rowcount
+            db.update(Attempt.__table__).where(_ATTEMPT.id == attempt.id,
+                                               _ATTEMPT.state == AttemptState.IN_PROGRESS.value,
+                                               _ATTEMPT.lock_version == attempt.lock_version)
+            .values(**values)).rowcount
         if written == 1:
             for name, value in values.items():
                 set_committed_value(attempt, name, value)
@@ -453,11 +560,7 @@ def submit(attempt, student, now=None, auto=False):
         db.session.refresh(attempt)
     else:
         raise Conflict("attempt_busy", _("Bài làm đang được lưu ở nơi khác. Hãy thử nộp lại."))
-    # Read the items after the write: every save that committed before it is in them.
-    _fresh_items(attempt, versions=False)
-    _score_items(attempt)
-    rescore(attempt)
-    db.session.flush()
+    _write_fractions(attempt, fractions)
     return attempt
 
 
@@ -573,6 +676,67 @@ def attempt_json(attempt, viewer, now=None):
         body.update({"score": _number(attempt.score), "mark": _number(attempt.mark),
                      "graded": attempt.state == AttemptState.SUBMITTED and not attempt.needs_grading})
     return body
+
+
+def _open_body(attempt, items, now):
+    """attempt_json for its own student while the attempt is in progress (no score, no correct
+    answer), from rows: `attempt` has the Attempt columns attempt_json reads, `items` are
+    (position, option_order, marks, answer, question version id) in order. The questions come
+    from the pinned versions kept per process (_pinned, _shown): no question or version is read."""
+    version_ids = {item[4] for item in items}
+    pinned, shown = _pinned(version_ids), _shown(version_ids)
+    questions, answers = [], {}
+    for position, option_order, marks, answer, version_id in items:
+        qtype, data = pinned[version_id]
+        question_id, code, stem = shown[version_id]
+        questions.append({"id": question_id, "position": position, "qtype": code, "stem": stem,
+                          "data": _public(qtype, data, option_order), "marks": _number(marks)})
+        if answer is not None:
+            answers[str(question_id)] = answer
+    deadline = as_utc(attempt.deadline_at)
+    return {
+        "id": attempt.id, "assignment_id": attempt.assignment_id, "student_id": attempt.student_id,
+        "number": attempt.number, "state": attempt.state, "started_at": iso(attempt.started_at),
+        "deadline": iso(deadline),
+        "seconds_left": max(0, int((deadline - now).total_seconds())) if deadline is not None else None,
+        "submitted_at": iso(attempt.submitted_at), "late": attempt.late, "auto_submitted": attempt.auto_submitted,
+        "max_score": _number(attempt.max_score), "questions": questions, "answers": answers,
+    }
+
+
+def started_json(attempt, now=None):
+    """attempt_json of an attempt start() has just made, for its student, from what start knew
+    (call before the commit expires it): nothing is read."""
+    return _open_body(attempt, attempt._drawn, now or utcnow())
+
+
+@functools.cache
+def _open_statement():
+    return (db.select(_ATTEMPT.id, _ATTEMPT.assignment_id, _ATTEMPT.student_id, _ATTEMPT.number, _ATTEMPT.state,
+                      _ATTEMPT.started_at, _ATTEMPT.deadline_at, _ATTEMPT.submitted_at, _ATTEMPT.late,
+                      _ATTEMPT.auto_submitted, _ATTEMPT.max_score)
+            .where(_ATTEMPT.id == db.bindparam("attempt_id")))
+
+
+@functools.cache
+def _open_items_statement():
+    return (db.select(_ITEM.position, _ITEM.option_order, _ITEM.marks, _ITEM.answer, _PINNED.question_version_id)
+            .join_from(AttemptQuestion.__table__, AssignmentQuestion.__table__, _PINNED.id == _ITEM.assignment_question_id)
+            .where(_ITEM.attempt_id == db.bindparam("attempt_id")).order_by(_ITEM.position))
+
+
+def open_json(attempt_id, student_id, now=None):
+    """attempt_json for the attempt's own student while it is open and before its deadline, in
+    two Core statements (its row, its items); None when it is not that (another viewer, submitted,
+    past its deadline, no such attempt): the caller then takes the general path (load, settle,
+    attempt_json)."""
+    now = now or utcnow()
+    row = db.session.execute(_open_statement(), {"attempt_id": attempt_id}).first()
+    if (row is None or student_id is None or row.student_id != student_id
+            or row.state != AttemptState.IN_PROGRESS or is_overdue(row, now)):
+        return None
+    items = db.session.execute(_open_items_statement(), {"attempt_id": attempt_id}).all()
+    return _open_body(row, items, now)
 
 
 def _saved_body(attempt_id, state, deadline_at, answers, now):

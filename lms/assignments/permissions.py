@@ -43,22 +43,25 @@ def assigned_clause(student_id, assignment_id):
         assignment_classroom.c.assignment_id == assignment_id)
 
 
-def is_assigned(user, assignment):
-    """The student is enrolled in one of the assignment's classrooms."""
+def is_assigned(user, assignment, assigned=None):
+    """The student is enrolled in one of the assignment's classrooms. `assigned`: assigned_clause
+    when already read with the assignment (attempts.assignment_to_start), so nothing is read again."""
     if not is_student(user):
         return False
+    if assigned is not None:
+        return bool(assigned)
     return db.session.scalar(select(assigned_clause(user.id, assignment.id))) or False
 
 
-def can_view(user, assignment):
-    """Seeing the assignment at all (404 otherwise)."""
+def can_view(user, assignment, assigned=None):
+    """Seeing the assignment at all (404 otherwise). `assigned`: as is_assigned takes it."""
     if not is_signed_in(user):
         return False
     if can_manage(user, assignment):
         return True
     if user.role == Role.SCHOOL_ADMIN:
         return is_school_admin(user) and user.school_id == assignment.school_id
-    return is_assigned(user, assignment)
+    return is_assigned(user, assignment, assigned)
 
 
 def can_track(user, assignment):
@@ -66,9 +69,9 @@ def can_track(user, assignment):
     return can_manage(user, assignment) or (is_school_admin(user) and user.school_id == assignment.school_id)
 
 
-def can_do(user, assignment):
+def can_do(user, assignment, assigned=None):
     """Start an attempt, save answers, submit work, record a view: an assigned student."""
-    return is_assigned(user, assignment)
+    return is_assigned(user, assignment, assigned)
 
 
 def can_list(user):
