@@ -354,12 +354,10 @@ def review_stats(f):
     a few rows for 65,000 decisions; SQLite sends each decision's group, approval and hours and
     Python takes the percentiles."""
     D = DecisionSummary
-    # The decisions' hours as summary.py keeps them (found once per decision, not per view), the
-    # item's school, subject and grade read from the item.
-    r = union_all(*[select(D.item_type, model.subject_id, model.grade, D.action, D.hours)
-                    .join(model, model.id == D.item_id)
-                    .where(D.item_type == model.ITEM_TYPE, D.at >= f.start, D.at < f.end, *_item_conditions(model, f))
-                    for model in ITEM_MODELS]).subquery("decision").c
+    # The decisions as summary.py keeps them (each one's submission found once, not per view, with
+    # its item's school, subject and grade): one narrow table, no join.
+    r = (select(D.item_type, D.subject_id, D.grade, D.action, D.hours)
+         .where(D.at >= f.start, D.at < f.end, *_item_conditions(D, f)).subquery("decision").c)
     approve = Action.APPROVE.value
     stats = {}
     if db.engine.dialect.name == "postgresql":

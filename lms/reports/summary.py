@@ -58,7 +58,8 @@ summary_stale = events.signal("reports.summary-stale", "Work, assignments or cla
 _WORK = {"attempt", "submission", "material_view"}
 _WATCHED = _WORK | {"assignment", "assignment_classroom", "enrollment", "classroom", "workflow_event",
                     "assignment_question"}
-_ITEMS = {"material", "question"}  # only a change of topic touches the summary (TopicSummary)
+_ITEMS = {"material", "question"}  # only these columns, or a delete, touch the summary:
+_ITEM_TOPIC, _ITEM_PLACE = {"topic_id"}, {"school_id", "subject_id", "grade"}  # TopicSummary, DecisionSummary
 # Columns the statistics do not read: a change to only these touches nothing (an answer saved).
 _QUIET = {"attempt": {"lock_version", "deadline_at"}, "submission": {"lock_version", "feedback"},
           "material_view": {"last_at", "views", "seconds"},
@@ -265,46 +266,58 @@ def _write_given(assignment_ids=None):
     db.session.execute(insert(G.__table__).from_select(_GIVEN_COLUMNS, _given_select(assignment_ids)))
 
 
-_DECISION_COLUMNS = ["event_id", "item_type", "item_id", "action", "at", "hours"]
+_DECISION_COLUMNS = ["event_id", "item_type", "item_id", "action", "at", "hours", "school_id", "subject_id", "grade"]
+
+
+def _by_type(items):
+    by_type = {}
+    for item_type, item_id in items:
+        by_type.setdefault(item_type, set()).add(item_id)
+    return by_type
 
 
 def _decision_select(items=None):
     """DecisionSummary rows: every reviewer's decision with the hours from the item's latest
-    submission before it (the definition of queries.review_decisions), of the given (item_type,
-    item_id) pairs (None: all)."""
+    submission before it (the definition of queries.review_decisions) and the item's school,
+    subject and grade, of the given (item_type, item_id) pairs (None: all)."""
     from .queries import DECISIONS, _hours_between
 
     d, s = WorkflowEvent, aliased(WorkflowEvent)
     submitted = (select(func.max(s.at))
                  .where(s.item_type == d.item_type, s.item_id == d.item_id, s.action == "submit", s.at <= d.at)
                  .scalar_subquery())
-    query = select(d.id, d.item_type, d.item_id, d.action, d.at, _hours_between(submitted, d.at)).where(
-        d.action.in_(DECISIONS))
-    if items is not None:
-        by_type = {}
-        for item_type, item_id in items:
-            by_type.setdefault(item_type, set()).add(item_id)
-        query = query.where(or_(false(), *(and_(d.item_type == t, d.item_id.in_(sorted(ids)))
-                                           for t, ids in sorted(by_type.items()))))
-    return query
+    by_type = _by_type(items) if items is not None else None
+    parts = []
+    for model in (Material, Question):
+        if by_type is not None and model.ITEM_TYPE not in by_type:
+            continue
+        part = (select(d.id, d.item_type, d.item_id, d.action, d.at, _hours_between(submitted, d.at),
+                       model.school_id, model.subject_id, model.grade)
+                .join(model, model.id == d.item_id)
+                .where(d.item_type == model.ITEM_TYPE, d.action.in_(DECISIONS)))
+        if by_type is not None:
+            part = part.where(d.item_id.in_(sorted(by_type[model.ITEM_TYPE])))
+        parts.append(part)
+    if not parts:
+        return None
+    return union_all(*parts) if len(parts) > 1 else parts[0]
 
 
 def _write_decisions(items=None):
     D = DecisionSummary
     gone = delete(D)
     if items is not None:
-        by_type = {}
-        for item_type, item_id in items:
-            by_type.setdefault(item_type, set()).add(item_id)
         gone = gone.where(or_(false(), *(and_(D.item_type == t, D.item_id.in_(sorted(ids)))
-                                         for t, ids in sorted(by_type.items()))))
+                                         for t, ids in sorted(_by_type(items).items()))))
     db.session.execute(gone)
     rows = _decision_select(items)
+    if rows is None:
+        return
     if db.engine.dialect.name == "postgresql":
-        # Two refreshes of one item at once: the later one's hours (read after the other's commit) win.
+        # Two refreshes of one item at once: the later one's reading (after the other's commit) wins.
         put = postgresql.insert(D.__table__).from_select(_DECISION_COLUMNS, rows)
-        db.session.execute(put.on_conflict_do_update(index_elements=["event_id"],
-                                                     set_={"hours": put.excluded.hours}))
+        db.session.execute(put.on_conflict_do_update(index_elements=["event_id"], set_={
+            c: put.excluded[c] for c in ("hours", "school_id", "subject_id", "grade")}))
     else:  # one writer at a time
         db.session.execute(insert(D.__table__).from_select(_DECISION_COLUMNS, rows))
 
@@ -394,6 +407,13 @@ def _touched(session):
     return found
 
 
+def _item_changed(touched, table, item_id, topic, place):
+    if topic:
+        touched.setdefault("topics", set()).add((table, item_id))
+    if place:
+        touched["items"].add((table, item_id))
+
+
 def _given_to(session, touched, classroom_id):
     """The assignments given to a class about to be deleted (its assignment_classroom rows go with
     it): their GivenSummary rows are computed again."""
@@ -438,8 +458,6 @@ def _note(session, table, obj):
         committed = attributes.instance_state(obj).committed_state.get("assignment_id")
         if isinstance(committed, int):
             given.add(committed)
-    elif table in _ITEMS:
-        touched.setdefault("topics", set()).add((table, obj.id))
     elif table == "workflow_event":
         if obj.item_type is None or obj.item_id is None:
             touched[EVERYTHING] = True
@@ -457,9 +475,12 @@ def _before_flush(session, _context, _instances):
             session.info.setdefault(_NEW, []).append(obj)  # its ids are known after the flush
     for obj in list(session.dirty) + list(session.deleted):
         table = _table(obj)
-        if table in _ITEMS and obj not in session.deleted and session.is_modified(obj) and \
-                "topic_id" in attributes.instance_state(obj).committed_state:
-            _note(session, table, obj)  # a used material or question cannot be deleted (foreign keys)
+        if table in _ITEMS:
+            # A used material or question cannot be deleted (foreign keys): a delete touches its decisions.
+            gone = obj in session.deleted
+            changed = set() if gone else set(attributes.instance_state(obj).committed_state)
+            if gone or (session.is_modified(obj) and changed & (_ITEM_TOPIC | _ITEM_PLACE)):
+                _item_changed(_touched(session), table, obj.id, changed & _ITEM_TOPIC, gone or changed & _ITEM_PLACE)
             continue
         if table not in _WATCHED:
             continue
@@ -524,14 +545,14 @@ def _statement(orm_execute_state):
     table = getattr(getattr(statement, "table", None), "name", None)
     if table in _ITEMS:
         values = {getattr(column, "key", column) for column in (getattr(statement, "_values", None) or {})}
-        if not state.is_update or "topic_id" not in values:
-            return  # new items are used by nothing yet, used ones cannot be deleted, the rest is not read
+        if state.is_insert or (state.is_update and not values & (_ITEM_TOPIC | _ITEM_PLACE)):
+            return  # new items have no decisions and are used by nothing yet; the rest is not read
         where = {}
         for criterion in getattr(statement, "_where_criteria", ()):
             _equalities(criterion, where)
         touched = _touched(state.session)
         if where.get("id") is not None:
-            touched.setdefault("topics", set()).add((table, where["id"]))
+            _item_changed(touched, table, where["id"], values & _ITEM_TOPIC, state.is_delete or values & _ITEM_PLACE)
         else:
             touched[EVERYTHING] = True
         return

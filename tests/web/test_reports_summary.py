@@ -244,6 +244,31 @@ def test_decision_hours_follow_events_added_changed_and_removed(app):
     assert hours_of(m1) == [("approve", 48.0), ("request_changes", 24.0), ("request_changes", 36.0)]
 
 
+def test_decision_rows_follow_their_items_school_subject_and_grade(app):
+    """The decisions carry their item's subject and grade: changed on the item (an attribute, an
+    UPDATE statement), changed on the rows; the statistics per subject follow."""
+    from lms.materials.models import Material
+    from lms.schools.models import Subject
+
+    world = build_world()
+    m1, q1 = world.items["m1"], world.items["q1"]
+    van = db.session.scalar(db.select(Subject).where(Subject.code == "ngu_van"))
+    f = queries.Filters(world.year, van)
+    assert queries.review_stats(f)[None].decisions == 0
+    m1.grade = 7
+    db.session.commit()
+    check()
+    assert {k[2] for k in queries.review_stats(queries.Filters(world.year)) if k} == {6, 7}
+    db.session.execute(db.update(Material).where(Material.id == m1.id).values(subject_id=van.id))
+    db.session.commit()
+    check()
+    assert queries.review_stats(f)[None].decisions == 2  # m1's request for changes and approval
+    q1.school_id = world.schools["rb"].id
+    db.session.commit()
+    check()
+    assert queries.review_stats(queries.Filters(world.year, None, None, world.schools["rb"].id))[None].decisions == 1
+
+
 def topics_of(world, school):
     return {r.topic_id for r in queries.covered_topics(queries.Filters(world.year))
             if r.school_id == (world.schools[school].id if school else None)}
