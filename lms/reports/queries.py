@@ -756,17 +756,15 @@ def monthly_trends(f):
     of the students of the classes the assignment was given to (as every assignment statistic:
     summary.py's rows per class and month)."""
     M, G = Material, GivenSummary
-    event = WorkflowEvent
     month = literal_column("month")
     first = int(f.year.name[:4])
     months = (f"{first}-08", f"{first + 1}-07")  # created in the period: its local month in the year
     given = (select(_constant("assignments").label("series"), G.month.label("month"), func.count().label("n"))
              .where(*_given_conditions(f), G.month >= months[0], G.month <= months[1])
              .group_by(G.month))
-    approved = (select(_constant("approvals").label("series"), _month(event.at).label("month"),
-                       func.count().label("n"))
-                .join(M, and_(event.item_type == M.ITEM_TYPE, M.id == event.item_id))
-                .where(event.action == Action.APPROVE.value, *_item_conditions(M, f, event.at))
+    D = DecisionSummary  # the approvals with their material's school, subject and grade: no join
+    approved = (select(_constant("approvals").label("series"), _month(D.at).label("month"), func.count().label("n"))
+                .where(D.item_type == M.ITEM_TYPE, D.action == Action.APPROVE.value, *_item_conditions(D, f, D.at))
                 .group_by(month))
     # Attempts from the summary's rows per class, subject and month (summary.py), not the
     # half-million attempts of a city's year.
