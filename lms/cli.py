@@ -59,11 +59,12 @@ def init_command():
 def ensure_report_summary():
     """Work given before the statistics' summary tables existed (a database just upgraded to
     them) leaves them empty while assignments have classes: compute them then (the number of
-    assignment × class rows), else None; the decisions' hours and the assignments given per grade (and
-    their topics) likewise when their table is empty while there are decisions / assignments given. Later changes keep them (reports/summary.py)."""
+    assignment × class rows), else None. Likewise each table added later, when it is empty while
+    what it sums exists: the decisions' hours, the assignments given per grade, their topics.
+    Later changes keep them (reports/summary.py)."""
     from .assignments.models import assignment_classroom
     from .reports import queries, summary
-    from .reports.models import DecisionSummary, GivenSummary, WorkSummary
+    from .reports.models import DecisionSummary, GivenSummary, TopicSummary, WorkSummary
     from .review.models import WorkflowEvent
 
     decided = db.session.scalar(db.select(WorkflowEvent.id).where(WorkflowEvent.action.in_(queries.DECISIONS)).limit(1))
@@ -72,8 +73,10 @@ def ensure_report_summary():
         db.session.commit()
     given = db.session.scalar(db.select(assignment_classroom.c.assignment_id).limit(1))
     if given is not None and db.session.scalar(db.select(GivenSummary.assignment_id).limit(1)) is None:
-        summary._write_given()  # likewise the assignments given per grade and the topics they use
-        summary._write_topics()
+        summary._write_given()  # likewise the assignments given per grade
+        db.session.commit()
+    if given is not None and db.session.scalar(db.select(TopicSummary.assignment_id).limit(1)) is None:
+        summary._write_topics()  # and the topics they use (none used: computed again, a few statements)
         db.session.commit()
     if given is None or db.session.scalar(db.select(WorkSummary.assignment_id).limit(1)) is not None:
         return None
