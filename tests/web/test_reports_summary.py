@@ -21,7 +21,7 @@ from lms.reports.models import (
     WorkSummary,
 )
 from lms.review.models import WorkflowEvent
-from lms.schools.models import Enrollment
+from lms.schools.models import Classroom, Enrollment
 from tests.reports_support import _event, at, build_world
 
 
@@ -198,6 +198,13 @@ def test_given_rows_follow_classes_changed_and_deleted(app):
     lead = db.session.execute(db.select(GivenSummary.grade, GivenSummary.lead).where(
         GivenSummary.assignment_id == a2.id)).all()
     assert [tuple(r) for r in lead] == [(6, True)]
+    old = world.classes["old"]  # last year's class, deleted by a statement: a0 was given to it only
+    db.session.execute(db.delete(Enrollment).where(Enrollment.classroom_id == old.id))
+    db.session.execute(db.delete(Classroom).where(Classroom.id == old.id))
+    db.session.commit()
+    check()
+    assert not db.session.scalar(db.select(GivenSummary.assignment_id).where(
+        GivenSummary.assignment_id == world.assignments["a0"].id))
 
 
 def test_decision_hours_follow_the_review_services(demo):
