@@ -21,8 +21,9 @@ Method (bench/README.md says more):
   the load is flat (about 367 requests/s for 1,000 students) over the window. A request waits
   for its student's previous one (a student does not answer two questions at once). The
   requests go from an asyncio loop through a pool of threads, one connection per request
-  (gunicorn's sync workers close it anyway); latency is the request's own time, connect to
-  last byte;
+  (gunicorn's sync workers close it anyway), written and read on a plain socket (`--client
+  http.client`: as the first runs did, about a quarter more client CPU per request on the CPUs
+  the server shares); latency is the request's own time, connect to last byte;
 - afterwards every answer sent is compared with what the database holds.
 
 Prints: answers lost (goal 0), errors (non-2xx or no answer; goal 0), p50/p95 of the answer
@@ -37,6 +38,7 @@ import json
 import os
 import random
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -180,9 +182,42 @@ def same(sent, held):
     return sent == held
 
 
+def request_socket(port, method, path, body=None, headers=None, timeout=60):
+    """One HTTP/1.1 request on its own connection (`Connection: close`, as gunicorn's sync workers
+    answer anyway), written and read on a plain socket: (status, headers, body). What http.client
+    adds (its response object, header parsing, buffered reads) cost the shared CPUs about a
+    quarter more per request."""
+    payload = body.encode() if body else b""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close",
+             f"Content-Length: {len(payload)}", *(f"{k}: {v}" for k, v in (headers or {}).items())]
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload)
+        chunks = []
+        while True:  # to the end: the server closes the connection
+            got = sock.recv(65536)
+            if not got:
+                break
+            chunks.append(got)
+    head, _sep, data = b"".join(chunks).partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    found = [tuple(part.strip() for part in line.split(":", 1)) for line in header_lines if ":" in line]
+    if any(k.lower() == "transfer-encoding" and "chunked" in v.lower() for k, v in found):
+        pieces, rest = [], data
+        while rest:
+            size_line, _sep, rest = rest.partition(b"\r\n")
+            size = int(size_line.split(b";")[0], 16)
+            if size == 0:
+                break
+            pieces.append(rest[:size])
+            rest = rest[size + 2:]
+        data = b"".join(pieces)
+    return int(status_line.split()[1]), found, data
+
+
 class Burst:
-    def __init__(self, port, seeded, window, threads):
+    def __init__(self, port, seeded, window, threads, client="socket"):
         self.port, self.seeded, self.window = port, seeded, window
+        self.send = request_socket if client == "socket" else request
         self.pool = ThreadPoolExecutor(max_workers=threads)
         self.latencies = {"start": [], "answer": [], "submit": []}
         self.errors = {"start": 0, "answer": 0, "submit": 0}
@@ -194,9 +229,9 @@ class Burst:
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         started = time.perf_counter()
         try:
-            status, _h, data = request(self.port, method, path, json.dumps(body) if body is not None else None,
-                                       headers)
-        except OSError as error:
+            status, _h, data = self.send(self.port, method, path, json.dumps(body) if body is not None else None,
+                                         headers)
+        except (OSError, ValueError, IndexError) as error:  # refused, reset, timed out; a cut answer
             return None, repr(error), (time.perf_counter() - started) * 1000
         return status, data, (time.perf_counter() - started) * 1000
 
@@ -244,6 +279,24 @@ class Burst:
         return time.monotonic() - t0
 
 
+def workers_cpu(master_pid):
+    """CPU seconds (user + system) the gunicorn master's worker processes have used so far (Linux
+    /proc): read before and after the burst, the server's own CPU per request, which a shared
+    machine's load changes far less than the latencies."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master_pid:  # ppid; then utime, stime at 14 and 15 of the whole line
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def percentile(values, fraction):
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * fraction))] if values else 0.0
@@ -256,6 +309,9 @@ def main():
     parser.add_argument("--window", type=float, default=60.0, help="seconds the burst is spread over")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=256, help="client threads (requests in flight at most)")
+    parser.add_argument("--client", choices=("socket", "http.client"), default="socket",
+                        help="how a thread sends a request: a plain socket (default) or http.client (the first "
+                             "runs'; about a quarter more client CPU per request)")
     parser.add_argument("--bare-seconds", type=int, default=10)
     args = parser.parse_args()
     load = run_wrk if shutil.which("wrk") else run_python
@@ -279,8 +335,11 @@ def main():
             load_before = os.getloadavg()
             bare_before = load(bare.port, bare_requests, 64, args.bare_seconds, folder)
             print(f"bare Flask before: {bare_before[0]:.0f} req/s", flush=True)
-            burst = Burst(server.port, seeded, args.window, args.threads)
+            client_cpu, server_cpu = time.process_time(), workers_cpu(server.process.pid)
+            burst = Burst(server.port, seeded, args.window, args.threads, args.client)
             duration = asyncio.run(burst.run())
+            client_cpu = time.process_time() - client_cpu
+            server_cpu = workers_cpu(server.process.pid) - server_cpu
             load_after = os.getloadavg()
             bare_after = load(bare.port, bare_requests, 64, args.bare_seconds, folder)
             print(f"bare Flask after: {bare_after[0]:.0f} req/s", flush=True)
@@ -300,7 +359,7 @@ def main():
 
     database = "PostgreSQL" if args.database else "SQLite"
     print(f"\n{database}, gunicorn {args.workers} sync workers, {os.cpu_count()} CPUs, {args.students} students x "
-          f"{QUESTIONS} questions, window {args.window:.0f} s, {args.threads} client threads")
+          f"{QUESTIONS} questions, window {args.window:.0f} s, {args.threads} client threads ({args.client})")
     print(f"load average at start {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
           f"after the burst {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
     print(f"burst: {requests_total} requests in {duration:.1f} s ({requests_total / duration:.0f} req/s), "
@@ -316,6 +375,9 @@ def main():
     print(f"start: p50 {percentile(burst.latencies['start'], 0.5):.1f} ms, p95 "
           f"{percentile(burst.latencies['start'], 0.95):.1f} ms; submit: p50 "
           f"{percentile(burst.latencies['submit'], 0.5):.1f} ms, p95 {percentile(burst.latencies['submit'], 0.95):.1f} ms")
+    print(f"CPU during the burst: server (gunicorn workers) {server_cpu:.1f} s, "
+          f"{1000 * server_cpu / max(1, requests_total):.2f} ms per request; client {client_cpu:.1f} s, "
+          f"{1000 * client_cpu / max(1, requests_total):.2f} ms per request")
     print(f"bare Flask (same gunicorn settings, {'wrk -t2' if load is run_wrk else 'Python load'} -c64, "
           f"{args.bare_seconds} s): {bare_before[0]:.0f} req/s before the burst, {bare_after[0]:.0f} after")
     for sample in burst.samples:
