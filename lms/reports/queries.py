@@ -182,6 +182,12 @@ def _given_conditions(f):
     return conditions
 
 
+def _core_rows(query):
+    """The rows of a read of columns only, through the session's connection: no ORM loading step
+    per row (thousands of class and teacher rows at city size)."""
+    return db.session.connection().execute(query).all()
+
+
 def _month(column):
     return month_of(column)
 
@@ -262,7 +268,7 @@ def teacher_activity(f):
              .order_by(User.school_id, User.name_sort, User.id))
     if f.school_id is not None:
         query = query.where(User.school_id == f.school_id)
-    return [TeacherRow(*row) for row in db.session.execute(query)]
+    return [TeacherRow(*row) for row in _core_rows(query)]
 
 
 @dataclass
@@ -547,7 +553,7 @@ def _class_rows(f, now):
              .join(C, C.id == g.c.classroom_id).outerjoin(size, size.c.cid == C.id)
              .outerjoin(R, and_(R.classroom_id == C.id, R.whole.is_(False),
                                 R.subject_id.is_not_distinct_from(g.c.subject_id))))
-    return db.session.execute(query).all()
+    return _core_rows(query)
 
 
 def _school_reached(f):
