@@ -17,6 +17,7 @@ from ..core.errors import DomainError, ValidationError, _
 from ..core.text import clean_line, nfc
 from ..core.timeutil import as_utc, utcnow
 from ..extensions import db
+from . import token_cache
 from .models import SCHOOL_ROLES, ApiToken, LoginFailure, Role, User, UserSession, secret_hash
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
@@ -296,15 +297,29 @@ def _token_statement():
 
 def user_for_token(token):
     """The active user a valid bearer token belongs to, or None: one statement, through the
-    unique index on token_hash, with the user joined in."""
+    unique index on token_hash, with the user joined in; none when this process has answered the
+    same token since the users, tokens and schools last changed (accounts/token_cache.py)."""
     if not token:
         return None
-    found = first_read(_token_statement(), {"token_hash": ApiToken.hash(token)})
+    token_hash = ApiToken.hash(token)
+    kept = token_cache.cache()
+    session = db.session()
+    fresh = not token_cache.touched(session)  # the transaction has not written what it reads
+    generation = kept.generation()
+    if fresh:
+        user = kept.get(token_hash, generation)
+        if user is token_cache.EXPIRED:
+            return None
+        if user is not None:
+            return session.merge(user, load=False)
+    found = first_read(_token_statement(), {"token_hash": token_hash})
     if found is None:
         return None
     user, expires_at, revoked_at = found
     if revoked_at is not None or as_utc(expires_at) <= utcnow() or not user.active:
         return None
+    if fresh and not token_cache.touched(session):
+        kept.put(token_hash, user, expires_at, generation)
     return user
 
 

@@ -7,7 +7,7 @@ from lms.extensions import db
 from lms.questions.models import Question
 from lms.schools.models import Subject, Topic
 from tests.conftest import api_token, bearer
-from tests.query_budget import count_queries
+from tests.query_budget import cold_tokens, count_queries
 from tests.questions_support import SINGLE, fields, make_question
 
 
@@ -125,11 +125,13 @@ def test_workflow_through_the_api(client, tokens, criteria):
 def test_lists_cost_a_fixed_number_of_statements(client, tokens, url, teacher):
     make_question("approved", stem="Câu 0")
     db.session.commit()
+    cold_tokens()
     with count_queries() as one:
         assert client.get(url, headers=tokens[teacher]).status_code == 200
     for n in range(1, 25):
         make_question("approved", stem=f"Câu {n}", level="thong_hieu" if n % 2 else "van_dung")
     db.session.commit()
+    cold_tokens()
     with count_queries() as many:
         answer = client.get(url, headers=tokens[teacher])
     assert answer.status_code == 200 and len(answer.get_json()["items"]) == 20
