@@ -95,6 +95,9 @@ def main():
                         help="assignments to seed (issue 11's to-do), on first use only")
     parser.add_argument("--cold", action="store_true",
                         help="keep nothing (CACHE_SECONDS = 0): what a computed answer costs")
+    parser.add_argument("--cold-tokens", action="store_true",
+                        help="forget the bearer tokens' kept look-ups before every request "
+                             "(accounts/token_cache.py): a token's first request, look-up and keeping")
     parser.add_argument("--profile", metavar="FILE",
                         help="also write a cProfile of the timed batches (pstats format) to FILE")
     parser.add_argument("--trips", action="store_true",
@@ -130,6 +133,10 @@ def main():
         engine = db.engine
     if args.cold:
         app.config["CACHE_SECONDS"] = 0
+    if args.cold_tokens:
+        from lms.accounts import token_cache
+
+        app.before_request(lambda: token_cache.cache().forget_here())
     clients = {}
 
     def client_for(who):
@@ -153,7 +160,7 @@ def main():
 
         profiler = cProfile.Profile()
     database = "PostgreSQL" if args.database else "SQLite"
-    print(f"{database}{', cold (nothing kept)' if args.cold else ''}, best of {args.batches} batches of {args.requests}; load average "
+    print(f"{database}{', cold (nothing kept)' if args.cold else ''}{', tokens looked up every time' if args.cold_tokens else ''}, best of {args.batches} batches of {args.requests}; load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"{'case':<20}{'queries':>8}{'trips':>6}{'ms':>8}{'cpu ms':>8}{'bytes':>8}")
     shown = []
