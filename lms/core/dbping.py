@@ -25,10 +25,12 @@ SQLite needs none of this (a file does not go away) and is left alone. `pool_pre
 instance's SQLALCHEMY_ENGINE_OPTIONS still works, on top.
 """
 
+import re
 import select
 import time
 
 from sqlalchemy import event, exc
+from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
 DEFAULT_IDLE_SECONDS = 30
@@ -126,3 +128,63 @@ def first_read(statement, params):
     finally:
         if not dbapi_connection.closed:
             dbapi_connection.autocommit = False
+
+
+# A statement that may be sent outside a transaction: a plain SELECT. Not one that locks rows
+# (FOR UPDATE/SHARE: the lock would end with the statement), takes an advisory lock, sets a
+# setting or draws from a sequence (harmless, but kept inside for clarity).
+_PLAIN_READ = re.compile(r"\s*SELECT\b", re.I)
+_NOT_PLAIN = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b|pg_advisory|set_config|nextval|setval",
+                        re.I)
+_SENT_BARE = "lms_read_outside_transaction"
+
+
+def plain_read(statement):
+    return bool(_PLAIN_READ.match(statement)) and not _NOT_PLAIN.search(statement)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _read_outside_transaction(conn, _cursor, statement, _parameters, context, executemany):
+    """A request's plain reads, until its first write, go without a transaction on PostgreSQL.
+
+    `first_read` does this for the look-up that opens a request; this does it for every plain
+    SELECT sent while no transaction is open on the connection: the reviewer's subject groups of
+    the queue, the tracked assignment, a detail's row (issue 8: each was BEGIN, the statement and
+    ROLLBACK, three round trips for one read). Under READ COMMITTED a statement sees the same rows
+    inside a transaction or outside (each statement takes its own snapshot), and no lock is taken
+    by what is sent this way. The first other statement (an INSERT, UPDATE, DELETE, a locking
+    SELECT) opens the transaction as before, and everything after it stays inside: a request's
+    writes stay one transaction. Not for executemany, server-side cursors or a connection set to
+    another isolation level."""
+    if executemany or context is None:
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    if (not _is_psycopg(dbapi_connection) or dbapi_connection.autocommit
+            or dbapi_connection.info.transaction_status != _IDLE
+            or context.execution_options.get("stream_results")
+            or context.execution_options.get("isolation_level")
+            or not plain_read(statement)):
+        return
+    dbapi_connection.autocommit = True
+    conn.info[_SENT_BARE] = True
+
+
+def _back_in_transactions(conn):
+    if conn.info.pop(_SENT_BARE, False):
+        try:
+            dbapi_connection = conn.connection.dbapi_connection
+        except exc.SQLAlchemyError:  # invalidated by the error: the pool drops it anyway
+            return
+        if dbapi_connection is not None and not dbapi_connection.closed:
+            dbapi_connection.autocommit = False
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _after_read(conn, _cursor, _statement, _parameters, _context, _executemany):
+    _back_in_transactions(conn)
+
+
+@event.listens_for(Engine, "handle_error")
+def _after_failed_read(context):
+    if context.connection is not None:
+        _back_in_transactions(context.connection)

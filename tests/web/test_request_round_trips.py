@@ -242,3 +242,54 @@ def test_a_look_up_with_writes_pending_keeps_them_in_the_transaction(app, demo, 
     assert account_services.user_for_token(token) is user
     db.session.rollback()
     assert full_name("hs.6a1.02") != "Chưa Lưu"
+
+
+def test_plain_reads_are_told_from_locking_reads_and_writes():
+    assert dbping.plain_read("SELECT subject_group.subject_id FROM subject_group WHERE x = %(x)s")
+    assert dbping.plain_read("\n  select 1")
+    for statement in ("SELECT assignment.id FROM assignment WHERE assignment.id = 1 FOR UPDATE",
+                      "SELECT assignment.id FROM assignment FOR KEY SHARE",
+                      "select id from attempt for no key update",
+                      "SELECT item.id FROM item FOR SHARE OF item",
+                      "SELECT pg_advisory_xact_lock(1)",
+                      "SELECT nextval(pg_get_serial_sequence('question', 'id'))",
+                      "UPDATE attempt SET state = 'submitted'",
+                      "WITH moved AS (DELETE FROM x RETURNING *) SELECT * FROM moved",
+                      "INSERT INTO x SELECT 1"):
+        assert not dbping.plain_read(statement), statement
+
+
+@on_postgres
+def test_a_reviewers_kept_queue_is_its_one_read_no_transaction(app, demo, client, commands):
+    """A kept answer that reads one row set after the (kept) token look-up: the read alone, no
+    BEGIN before it and no ROLLBACK after it."""
+    db.session.remove()
+    headers = bearer(api_token(client, "reviewer.toan"))
+    for _ in range(2):
+        assert client.get("/api/v1/reviews/queue", headers=headers).status_code == 200
+    commands.clear()
+    with count_queries() as counted:
+        assert client.get("/api/v1/reviews/queue", headers=headers).status_code == 200
+    assert counted and commands == list(counted), commands
+
+
+@on_postgres
+def test_a_locking_read_and_what_follows_a_write_stay_in_the_transaction(app, demo, commands):
+    from lms.accounts.models import User
+
+    db.session.remove()
+    commands.clear()
+    db.session.execute(db.select(User.id).where(User.username == "gv.toan")).all()
+    assert [c.split()[0] for c in commands] == ["SELECT"], commands  # a plain read: no BEGIN
+    commands.clear()
+    user = db.session.execute(db.select(User).where(User.username == "gv.toan").with_for_update()).scalar_one()
+    assert [c.split()[0] for c in commands] == ["SELECT", "BEGIN"], commands  # BEGIN sent within its execute
+    connection = db.session.connection().connection.dbapi_connection
+    assert connection.info.transaction_status != 0 and connection.autocommit is False  # the lock is held
+    user.full_name = "Tên Tạm"
+    db.session.flush()
+    commands.clear()
+    seen = db.session.scalar(db.select(User.full_name).where(User.id == user.id))
+    assert seen == "Tên Tạm" and [c.split()[0] for c in commands] == ["SELECT"]  # inside, sees the write
+    db.session.rollback()
+    assert db.session.scalar(db.select(User.full_name).where(User.id == user.id)) != "Tên Tạm"
