@@ -39,6 +39,7 @@ def word_file(path):
 
 
 def fits_the_phone(page):
+    page.wait_for_load_state("load")  # measured once the stylesheets apply, not mid-navigation
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
 
 
