@@ -177,33 +177,31 @@ def _month_select(classroom_ids=None):
     return query
 
 
+def _within(column, ids):
+    """The condition keeping a refresh to `ids` of `column` (none: every row)."""
+    return () if ids is None else (column.in_(ids),)
+
+
+def _replace(model, columns, rows, *scope):
+    """The summary's rows in `scope` (all without one) deleted, and `rows` inserted in their place."""
+    db.session.execute(delete(model).where(*scope))
+    db.session.execute(insert(model.__table__).from_select(columns, rows))
+
+
 def _write_months(classroom_ids=None):
-    M = MonthSummary
-    gone = delete(M)
-    if classroom_ids is not None:
-        gone = gone.where(M.classroom_id.in_(classroom_ids))
-    db.session.execute(gone)
-    db.session.execute(insert(M.__table__).from_select(_MONTH_COLUMNS, _month_select(classroom_ids)))
+    _replace(MonthSummary, _MONTH_COLUMNS, _month_select(classroom_ids),
+             *_within(MonthSummary.classroom_id, classroom_ids))
 
 
 def _write_work(assignment_ids=None, classroom_ids=None):
     W = WorkSummary
-    gone = delete(W)
-    if assignment_ids is not None:
-        gone = gone.where(W.assignment_id.in_(assignment_ids))
-    if classroom_ids is not None:
-        gone = gone.where(W.classroom_id.in_(classroom_ids))
-    db.session.execute(gone)
-    db.session.execute(insert(W.__table__).from_select(_WORK_COLUMNS, _work_select(assignment_ids, classroom_ids)))
+    _replace(W, _WORK_COLUMNS, _work_select(assignment_ids, classroom_ids),
+             *_within(W.assignment_id, assignment_ids), *_within(W.classroom_id, classroom_ids))
 
 
 def _write_reach(classroom_ids=None):
-    R = ReachSummary
-    gone = delete(R)
-    if classroom_ids is not None:
-        gone = gone.where(R.classroom_id.in_(classroom_ids))
-    db.session.execute(gone)
-    db.session.execute(insert(R.__table__).from_select(_REACH_COLUMNS, _reach_select(classroom_ids)))
+    _replace(ReachSummary, _REACH_COLUMNS, _reach_select(classroom_ids),
+             *_within(ReachSummary.classroom_id, classroom_ids))
 
 
 _GIVEN_COLUMNS = ["assignment_id", "school_year_id", "grade", "lead", "school_id", "subject_id", "teacher_id", "kind",
@@ -249,21 +247,13 @@ def _topic_select(assignment_ids=None):
 
 
 def _write_topics(assignment_ids=None):
-    T = TopicSummary
-    gone = delete(T)
-    if assignment_ids is not None:
-        gone = gone.where(T.assignment_id.in_(assignment_ids))
-    db.session.execute(gone)
-    db.session.execute(insert(T.__table__).from_select(_TOPIC_COLUMNS, _topic_select(assignment_ids)))
+    _replace(TopicSummary, _TOPIC_COLUMNS, _topic_select(assignment_ids),
+             *_within(TopicSummary.assignment_id, assignment_ids))
 
 
 def _write_given(assignment_ids=None):
-    G = GivenSummary
-    gone = delete(G)
-    if assignment_ids is not None:
-        gone = gone.where(G.assignment_id.in_(assignment_ids))
-    db.session.execute(gone)
-    db.session.execute(insert(G.__table__).from_select(_GIVEN_COLUMNS, _given_select(assignment_ids)))
+    _replace(GivenSummary, _GIVEN_COLUMNS, _given_select(assignment_ids),
+             *_within(GivenSummary.assignment_id, assignment_ids))
 
 
 _DECISION_COLUMNS = ["event_id", "item_type", "item_id", "action", "at", "hours", "school_id", "subject_id", "grade"]
